@@ -1,0 +1,3 @@
+"""sabi: Search Anime By Image."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Acquire: find the videos to index (local files and folders; Bilibili downloads)."""

@@ -1,0 +1,5 @@
+"""Catalogue: what the stored vectors belong to (shows, episodes), kept in SQL."""
+
+from sabi.catalog.db import Catalog, CatalogStats, EpisodeView
+
+__all__ = ["Catalog", "CatalogStats", "EpisodeView"]

@@ -1,0 +1,41 @@
+"""Schema versions, applied in order. Alembic's job in a form small enough to read at once:
+each step takes a connection and moves the schema one version forward; the version reached is
+stored in the ``meta`` table. Add a function to STEPS to change the schema; never edit one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, select
+
+from sabi.catalog.models import Base, Meta
+
+
+def _v1_initial(conn: Connection) -> None:
+    Base.metadata.create_all(conn)
+
+
+STEPS: list[Callable[[Connection], None]] = [_v1_initial]
+LATEST = len(STEPS)
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("meta"):
+        return 0
+    row = conn.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
+    return int(row) if row else 0
+
+
+def upgrade(conn: Connection) -> int:
+    """Apply the missing steps; returns the version reached."""
+    version = current_version(conn)
+    if version > LATEST:
+        raise RuntimeError(
+            f"the database schema is version {version}, newer than this sabi ({LATEST}): upgrade sabi"
+        )
+    for step in STEPS[version:]:
+        step(conn)
+    if version != LATEST:
+        conn.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
+        conn.execute(Meta.__table__.insert().values(key="schema_version", value=str(LATEST)))
+    return LATEST

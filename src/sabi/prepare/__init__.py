@@ -1,0 +1,1 @@
+"""Prepare: decode, sample, scale, cut borders, drop near-duplicates (videos and queries)."""

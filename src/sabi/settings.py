@@ -1,0 +1,183 @@
+"""One typed settings object for the whole program.
+
+Precedence, lowest to highest: defaults < ``sabi.toml`` < ``SABI_*`` environment variables <
+explicit overrides (CLI flags). The file is looked for in the working directory, then in the
+data directory, so a data directory carries its own configuration with it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+CONFIG_NAME = "sabi.toml"
+ENV_PREFIX = "SABI_"
+
+
+class Settings(BaseSettings):
+    """Every knob sabi has. ``sabi init`` and the README list these fields, in this order."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    # --- where things live
+    data_dir: Path = Field(
+        Path("sabi-data"), description="Folder for the index, the SQL database and previews."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL for show/episode metadata; empty means "
+        "sqlite:///<data_dir>/sabi.db. PostgreSQL: postgresql+psycopg://user:pw@host/db",
+    )
+
+    # --- prepare
+    rate: float = Field(2.0, gt=0, description="Frames sampled per second of video.")
+    resolution: int = Field(320, ge=32, description="Sampled frames are scaled to this width.")
+    cut_borders: bool = Field(True, description="Cut black letterbox/pillarbox borders.")
+    black_level: int = Field(
+        24, ge=0, le=255, description="A border row/column is darker than this (0-255)."
+    )
+    dedupe_distance: int = Field(
+        4,
+        ge=0,
+        le=64,
+        description="Drop a frame whose 64-bit dHash is within this many bits of the last kept "
+        "one (0 keeps every sampled frame).",
+    )
+    dedupe_max_span: float = Field(
+        4.0, gt=0, description="Keep a frame at least this often (seconds), even in still shots."
+    )
+
+    # --- describe
+    descriptor: str = Field(
+        "sscd_distilled",
+        description="Frame descriptor: sscd_distilled, sscd, colorlayout, dhash, or a path to an "
+        "ONNX file (uint8 NHWC RGB in, L2-normalised vector out).",
+    )
+    embed_size: int = Field(224, ge=32, description="Side of the square image the model sees.")
+    batch_size: int = Field(16, ge=1, description="Frames per model call.")
+    threads: int = Field(0, ge=0, description="CPU threads for the model (0: all cores).")
+
+    # --- store
+    store: Literal["faiss", "milvus"] = Field(
+        "faiss", description="Vector store: faiss (embedded, default) or milvus."
+    )
+    hnsw_m: int = Field(32, ge=4, description="FAISS HNSW graph degree.")
+    hnsw_ef_construction: int = Field(80, ge=8, description="FAISS HNSW build beam width.")
+    hnsw_ef_search: int = Field(128, ge=8, description="FAISS HNSW search beam width.")
+    exact_below: int = Field(
+        50_000, ge=0, description="Use exact (flat) search while the index has fewer vectors."
+    )
+    milvus_uri: str = Field(
+        "",
+        description="Milvus URI: a .db file for Milvus Lite or http://host:19530 for a server; "
+        "empty means <data_dir>/milvus.db.",
+    )
+    milvus_token: str = Field("", description="Milvus token (user:password), if any.")
+    milvus_collection: str = Field("sabi_frames", description="Milvus collection name.")
+
+    # --- search
+    top_k: int = Field(200, ge=10, description="Nearest frames fetched before grouping scenes.")
+    scene_gap: float = Field(
+        5.0, gt=0, description="Hits of one episode closer than this (s) form one scene."
+    )
+    limit: int = Field(10, ge=1, le=100, description="Scenes returned per search.")
+    query_frames: int = Field(
+        8, ge=1, le=64, description="Frames taken from a GIF or video query."
+    )
+    max_image_pixels: int = Field(
+        40_000_000, ge=1, description="Refuse query images larger than this (pixels)."
+    )
+    max_query_seconds: float = Field(
+        60.0, gt=0, description="Read at most this much of a video/GIF query."
+    )
+
+    # --- serve
+    host: str = Field("127.0.0.1", description="Address `sabi serve` listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `sabi serve` listens on.")
+    max_upload_bytes: int = Field(
+        25 * 1024 * 1024, ge=1, description="Largest accepted upload or fetched URL."
+    )
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'sabi.db'}"
+
+    @property
+    def milvus(self) -> str:
+        return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file is merged by load_settings() below the env source, so only init
+        # (overrides + file) and env are used here; env must win over the file.
+        return (env_settings, init_settings)
+
+
+def find_config(explicit: Path | None = None) -> Path | None:
+    """The TOML file in use: an explicit path, ./sabi.toml, or <data_dir>/sabi.toml."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise FileNotFoundError(f"config file not found: {explicit}")
+        return explicit
+    here = Path.cwd() / CONFIG_NAME
+    if here.is_file():
+        return here
+    data_dir = Path(os.environ.get(f"{ENV_PREFIX}DATA_DIR", "sabi-data"))
+    there = data_dir / CONFIG_NAME
+    return there if there.is_file() else None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Build Settings from the file, the environment and explicit overrides (None = unset)."""
+    path = find_config(config)
+    values: dict[str, Any] = {}
+    if path is not None:
+        with path.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    # The env source sits before init in settings_customise_sources, so the environment beats
+    # the file; explicit overrides are applied last, without re-reading the environment.
+    settings = Settings(**values)
+    explicit = {k: v for k, v in overrides.items() if v is not None}
+    if explicit:
+        settings = Settings.model_validate({**settings.model_dump(), **explicit})
+    return settings
+
+
+def render_config(settings: Settings | None = None) -> str:
+    """A sabi.toml with every key present and commented, for ``sabi init``."""
+    settings = settings or Settings.model_validate({})
+    lines = [
+        "# sabi configuration. Every key is optional; the values shown are the defaults.",
+        f"# Environment variables override this file: {ENV_PREFIX}<KEY>, e.g. {ENV_PREFIX}RATE=3.",
+        "# Command-line flags override both.",
+        "",
+    ]
+    for name, field in Settings.model_fields.items():
+        lines.append(f"# {field.description}")
+        lines.append(f"# {name} = {_toml_value(getattr(settings, name))}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
