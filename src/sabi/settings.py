@@ -90,9 +90,7 @@ class Settings(BaseSettings):
         5.0, gt=0, description="Hits of one episode closer than this (s) form one scene."
     )
     limit: int = Field(10, ge=1, le=100, description="Scenes returned per search.")
-    query_frames: int = Field(
-        8, ge=1, le=64, description="Frames taken from a GIF or video query."
-    )
+    query_frames: int = Field(8, ge=1, le=64, description="Frames taken from a GIF or video query.")
     max_image_pixels: int = Field(
         40_000_000, ge=1, description="Refuse query images larger than this (pixels)."
     )

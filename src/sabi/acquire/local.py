@@ -9,7 +9,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 VIDEO_SUFFIXES = frozenset(
-    ".mp4 .mkv .webm .avi .flv .ts .m2ts .m4v .mov .wmv .mpg .mpeg .ogv .3gp .rmvb".split()
+    [
+        ".mp4",
+        ".mkv",
+        ".webm",
+        ".avi",
+        ".flv",
+        ".ts",
+        ".m2ts",
+        ".m4v",
+        ".mov",
+        ".wmv",
+        ".mpg",
+        ".mpeg",
+        ".ogv",
+        ".3gp",
+        ".rmvb",
+    ]
 )
 _EDGE = 1 << 20  # bytes hashed from each end of a file
 

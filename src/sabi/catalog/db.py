@@ -142,6 +142,10 @@ class Catalog:
         with self.session() as s:
             return list(s.scalars(select(Episode.id).where(Episode.status != "indexed")))
 
+    def ids_with_status(self, status: str) -> list[int]:
+        with self.session() as s:
+            return list(s.scalars(select(Episode.id).where(Episode.status == status)))
+
     def indexed_ids(self) -> set[int]:
         with self.session() as s:
             return set(s.scalars(select(Episode.id).where(Episode.status == "indexed")))
@@ -195,7 +199,12 @@ class Catalog:
         with self.session() as s:
             s.execute(delete(Episode).where(Episode.id.in_(list(ids))))
             # Shows left without episodes go too.
-            empty = select(Show.id).outerjoin(Episode).group_by(Show.id).having(func.count(Episode.id) == 0)
+            empty = (
+                select(Show.id)
+                .outerjoin(Episode)
+                .group_by(Show.id)
+                .having(func.count(Episode.id) == 0)
+            )
             s.execute(delete(Show).where(Show.id.in_(empty.scalar_subquery())))
 
     def stats(self) -> CatalogStats:
@@ -206,7 +215,8 @@ class Catalog:
                 episodes=s.scalar(select(func.count(Episode.id)).where(indexed)) or 0,
                 frames=s.scalar(select(func.sum(Episode.frame_count)).where(indexed)) or 0,
                 duration=s.scalar(select(func.sum(Episode.duration)).where(indexed)) or 0.0,
-                failed=s.scalar(select(func.count(Episode.id)).where(Episode.status == "failed")) or 0,
+                failed=s.scalar(select(func.count(Episode.id)).where(Episode.status == "failed"))
+                or 0,
             )
 
     def shows(self) -> list[tuple[int, str, str | None, int]]:

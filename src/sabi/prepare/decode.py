@@ -110,7 +110,9 @@ def decoded_frames(path: Path, *, threads: bool = True) -> Iterator[tuple[float,
         container.close()
 
 
-def sample_times(frames: Iterator[tuple[float, object]], rate: float) -> Iterator[tuple[float, object]]:
+def sample_times(
+    frames: Iterator[tuple[float, object]], rate: float
+) -> Iterator[tuple[float, object]]:
     """Keep the first frame at or after each 1/rate grid point."""
     step = 1.0 / rate
     next_t = 0.0
@@ -121,7 +123,9 @@ def sample_times(frames: Iterator[tuple[float, object]], rate: float) -> Iterato
             next_t = (math.floor((t + eps) / step) + 1) * step
 
 
-def sample_frames(path: Path, rate: float, width: int, crop: Crop | None = None) -> Iterator[SampledFrame]:
+def sample_frames(
+    path: Path, rate: float, width: int, crop: Crop | None = None
+) -> Iterator[SampledFrame]:
     """Frames at ``rate`` per second, scaled to ``width`` wide RGB, borders cut by ``crop``."""
     size: tuple[int, int] | None = None
     for t, frame in sample_times(decoded_frames(path), rate):
@@ -151,7 +155,9 @@ def probe_crop(path: Path, width: int, level: int, samples: int = 12) -> Crop:
         stream.thread_type = "AUTO"
         info = _info(container, stream)
         size: tuple[int, int] | None = None
-        points = [info.duration * (i + 0.5) / samples for i in range(samples)] if info.duration else []
+        points = (
+            [info.duration * (i + 0.5) / samples for i in range(samples)] if info.duration else []
+        )
         for t in points:
             try:
                 offset = int((t + info.start) / stream.time_base)
@@ -164,5 +170,7 @@ def probe_crop(path: Path, width: int, level: int, samples: int = 12) -> Crop:
             size = size or _target_size(frame, width)
             frames.append(frame.to_ndarray(width=size[0], height=size[1], format="rgb24"))
     if len(frames) < max(3, samples // 2):
-        frames = [f.rgb for _, f in zip(range(samples * 4), sample_frames(path, 1.0, width), strict=False)]
+        frames = [
+            f.rgb for _, f in zip(range(samples * 4), sample_frames(path, 1.0, width), strict=False)
+        ]
     return detect_crop(frames, level)

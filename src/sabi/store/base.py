@@ -27,7 +27,9 @@ class VectorStore(Protocol):
 
     dim: int
 
-    def add(self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    def add(
+        self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> None:
         """Store one episode's frames (replacing any it had)."""
         ...
 

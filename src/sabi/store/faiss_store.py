@@ -46,7 +46,9 @@ class FaissParams:
 
 
 class FaissStore:
-    def __init__(self, root: Path, dim: int, params: FaissParams | None = None, writable: bool = True):
+    def __init__(
+        self, root: Path, dim: int, params: FaissParams | None = None, writable: bool = True
+    ):
         self.root = root
         self.dim = dim
         self.params = params or FaissParams()
@@ -205,7 +207,9 @@ class FaissStore:
 
     # ----- the VectorStore interface
 
-    def add(self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    def add(
+        self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    ) -> None:
         vectors = check_batch(self.dim, vectors, starts, ends)
         name = write_segment(self.segments, episode_id, vectors, starts, ends)
         remove_segments(self.segments, episode_id, keep=name)

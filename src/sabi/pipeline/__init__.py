@@ -1,0 +1,1 @@
+"""Pipeline: the indexing run, stage by stage."""
