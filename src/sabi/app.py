@@ -1,0 +1,151 @@
+"""The application object: settings + catalogue + store + descriptor, usable from Python.
+
+The CLI and the HTTP server are thin layers over this (as datasette's are over its app), so
+everything they do can be done, and tested, without either.
+
+    from sabi.app import Sabi
+    with Sabi.open(data_dir="lib") as sabi:
+        sabi.index([Path("~/anime/Frieren").expanduser()], show="Frieren", tag="frieren")
+        print(sabi.search(Path("shot.png").read_bytes()).as_json())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sabi.catalog import Catalog
+from sabi.describe import make_embedder
+from sabi.describe.base import Embedder
+from sabi.pipeline.indexer import Indexer, Progress, RunReport, WriteLock
+from sabi.search.models import SearchResponse
+from sabi.search.searcher import Filters, Searcher
+from sabi.settings import Settings, load_settings
+from sabi.store import VectorStore, open_store
+
+
+@dataclass(frozen=True)
+class Stats:
+    shows: int
+    episodes: int
+    frames: int
+    stored_vectors: int
+    hours: float
+    failed: int
+    index_bytes: int
+    descriptor: str | None
+    store: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Sabi:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(settings.database)
+
+    @classmethod
+    def open(cls, config: Path | None = None, **overrides: Any) -> Sabi:
+        return cls(load_settings(config, **overrides))
+
+    def __enter__(self) -> Sabi:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        # The recorded dim lets read-only commands (stats) open the store without the model.
+        dim = self.catalog.get_meta("dim")
+        return open_store(self.settings, int(dim) if dim else self.embedder.dim)
+
+    @cached_property
+    def searcher(self) -> Searcher:
+        return Searcher(self.settings, self.catalog, self.store, self.embedder)
+
+    @cached_property
+    def indexer(self) -> Indexer:
+        return Indexer(self.settings, self.catalog, self.store, self.embedder)
+
+    def index(
+        self,
+        targets: list[Path],
+        *,
+        show: str | None = None,
+        tag: str | None = None,
+        episode: float | None = None,
+        link: str | None = None,
+        progress: Progress | None = None,
+        threaded: bool = True,
+    ) -> RunReport:
+        return self.indexer.run(
+            targets,
+            show=show,
+            tag=tag,
+            episode=episode,
+            link=link,
+            progress=progress,
+            threaded=threaded,
+        )
+
+    def search(
+        self,
+        data: bytes,
+        *,
+        cut_borders: bool | None = None,
+        show: str | None = None,
+        show_id: int | None = None,
+        tag: str | None = None,
+        limit: int | None = None,
+    ) -> SearchResponse:
+        return self.searcher.search_bytes(
+            data,
+            cut_borders=cut_borders,
+            filters=Filters(show=show, show_id=show_id, tag=tag),
+            limit=limit,
+        )
+
+    def remove(
+        self, *, show: str | None = None, episode_id: int | None = None, tag: str | None = None
+    ) -> int:
+        if show is None and episode_id is None and tag is None:
+            raise ValueError("say what to remove: a show, a tag or an episode id")
+        ids = self.catalog.select_episodes(
+            show=show, episode_id=episode_id, tag=tag, indexed_only=False
+        )
+        lock = WriteLock(self.settings.data_dir)
+        try:
+            return self.indexer.remove(ids)
+        finally:
+            lock.release()
+
+    def stats(self) -> Stats:
+        c = self.catalog.stats()
+        descriptor = self.catalog.get_meta("descriptor")
+        stored = self.store.count() if descriptor is not None else 0
+        size = self.store.size_bytes() if descriptor is not None else 0
+        return Stats(
+            shows=c.shows,
+            episodes=c.episodes,
+            frames=c.frames,
+            stored_vectors=stored,
+            hours=c.duration / 3600,
+            failed=c.failed,
+            index_bytes=size,
+            descriptor=descriptor,
+            store=self.settings.store,
+        )
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+        self.catalog.close()

@@ -1,0 +1,151 @@
+"""Turn untrusted query bytes (an image, a GIF, a short video) into a few RGB frames.
+
+Everything here assumes hostile input: sizes are checked before pixels are decoded
+(decompression bombs), animated and video queries are capped in frames and seconds, and every
+failure becomes a BadInput with a reason a person can read.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import av
+import numpy as np
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from sabi.errors import BadInput, TooLarge
+from sabi.prepare.borders import detect_crop
+
+
+@dataclass(frozen=True)
+class QueryFrame:
+    time: float  # seconds from the start of the query clip (0 for a still image)
+    rgb: np.ndarray
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    max_pixels: int = 40_000_000
+    max_frames: int = 8
+    max_seconds: float = 60.0
+    max_decoded_frames: int = 3000
+
+
+def load_query(data: bytes, limits: QueryLimits | None = None) -> list[QueryFrame]:
+    """Frames of an image/GIF/video query, evenly spread over an animated one."""
+    limits = limits or QueryLimits()
+    if not data:
+        raise BadInput("the file is empty")
+    try:
+        return _from_image(data, limits)
+    except _NotAnImage:
+        pass
+    return _from_video(data, limits)
+
+
+class _NotAnImage(Exception):
+    pass
+
+
+def _rgb(img: Image.Image) -> np.ndarray:
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        img = img.convert("RGBA")
+        canvas = Image.new("RGB", img.size, (0, 0, 0))
+        canvas.paste(img, mask=img.getchannel("A"))
+        return np.asarray(canvas)
+    return np.asarray(img.convert("RGB"))
+
+
+def _from_image(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data))
+        except UnidentifiedImageError as exc:
+            raise _NotAnImage from exc
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise TooLarge("the image is too large to decode safely") from exc
+        except OSError as exc:
+            raise BadInput(f"the image cannot be read: {exc}") from exc
+        w, h = img.size
+        if w < 1 or h < 1:
+            raise BadInput("the image has no pixels")
+        if w * h > limits.max_pixels:
+            raise TooLarge(
+                f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
+            )
+        try:
+            n = getattr(img, "n_frames", 1)
+            if n <= 1:
+                img.load()
+                return [QueryFrame(0.0, _rgb(img))]
+            return _animated(img, n, limits)
+        except (OSError, ValueError, SyntaxError) as exc:
+            raise BadInput(f"the image is damaged or truncated: {exc}") from exc
+
+
+def _animated(img: Image.Image, n: int, limits: QueryLimits) -> list[QueryFrame]:
+    n = min(n, limits.max_decoded_frames)
+    wanted = set(np.linspace(0, n - 1, min(n, limits.max_frames)).round().astype(int).tolist())
+    frames, t = [], 0.0
+    for i, frame in enumerate(ImageSequence.Iterator(img)):
+        if i >= n or t > limits.max_seconds:
+            break
+        if i in wanted:
+            frames.append(QueryFrame(t, _rgb(frame)))
+        t += (frame.info.get("duration") or 100) / 1000.0
+    return frames
+
+
+def _from_video(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
+    try:
+        container = av.open(io.BytesIO(data))
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise BadInput("not an image or video sabi can read") from exc
+    try:
+        if not container.streams.video:
+            raise BadInput("the file has no picture (no video stream)")
+        stream = container.streams.video[0]
+        cc = stream.codec_context
+        if cc.width * cc.height > limits.max_pixels:
+            raise TooLarge(f"the video is {cc.width}x{cc.height}; too many pixels per frame")
+        decoded: list[tuple[float, np.ndarray]] = []
+        start = None
+        for i, frame in enumerate(container.decode(stream)):
+            if i >= limits.max_decoded_frames:
+                break
+            t = float(frame.time or 0.0)
+            start = t if start is None else start
+            if t - start > limits.max_seconds:
+                break
+            w = min(frame.width, 640)
+            h = max(2, round(frame.height * w / max(1, frame.width)))
+            decoded.append((t - start, frame.to_ndarray(width=w, height=h, format="rgb24")))
+            if len(decoded) > 4 * limits.max_frames:  # keep memory flat: thin as we go
+                decoded = decoded[::2]
+    except av.FFmpegError as exc:
+        raise BadInput(f"the video cannot be decoded: {exc}") from exc
+    finally:
+        container.close()
+    if not decoded:
+        raise BadInput("no frame could be decoded from the file")
+    picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
+    return [QueryFrame(decoded[i][0], decoded[i][1]) for i in sorted(set(picks.astype(int)))]
+
+
+def prepare_query_frames(
+    frames: list[QueryFrame], width: int, cut_borders: bool, black_level: int
+) -> list[QueryFrame]:
+    """The same treatment index frames get: borders cut, then scaled to ``width`` wide."""
+    crop = detect_crop([f.rgb for f in frames], black_level) if cut_borders else None
+    out = []
+    for f in frames:
+        rgb = crop.apply(f.rgb) if crop else f.rgb
+        h, w = rgb.shape[:2]
+        height = max(2, round(h * width / max(1, w)))
+        if (w, h) != (width, height):
+            rgb = np.asarray(Image.fromarray(rgb).resize((width, height), Image.BILINEAR))
+        out.append(QueryFrame(f.time, rgb))
+    return out

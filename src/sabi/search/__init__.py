@@ -1,0 +1,1 @@
+"""Search: a query's frames -> nearest stored frames -> scenes (episode + time range)."""

@@ -1,0 +1,82 @@
+"""Merge nearest-frame hits into scenes: one episode, a time range, a score.
+
+Hits are taken best first. A hit within ``gap`` seconds of an existing scene of its episode
+belongs to that scene; it widens the scene's time range only if it is nearly as good as the
+scene's best hit (within MARGIN), so a long run of mediocre neighbours does not stretch a
+precise match into the whole episode. Otherwise it starts a new scene.
+
+For a GIF or video query, each query frame's hits are first shifted back by that frame's offset
+in the clip, so all frames vote for the same start time. A scene's score is the mean, over the
+query's frames, of the best similarity each frame found in it (0 when it found none): a clip
+whose every frame matches beats one lucky frame. For a single image that is simply the best
+frame's similarity.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sabi.store.base import Hit
+
+MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Scene:
+    episode_id: int
+    start: float  # "from": start of the first good frame's span (episode time)
+    at: float  # the best frame's time, shifted to where the query starts
+    end: float  # "to": end of the last good frame's span
+    similarity: float
+
+
+@dataclass
+class _Cluster:
+    best: float
+    at: float
+    lo: float  # aligned range used for membership
+    hi: float
+    start: float
+    end: float
+    per_frame: dict[int, float] = field(default_factory=dict)
+
+
+def group_scenes(
+    hits_per_frame: Sequence[Sequence[Hit]], offsets: Sequence[float], gap: float
+) -> list[Scene]:
+    entries = [
+        (hit.score, hit.start - offset, j, hit)
+        for j, (hits, offset) in enumerate(zip(hits_per_frame, offsets, strict=True))
+        for hit in hits
+    ]
+    entries.sort(key=lambda e: e[0], reverse=True)
+    clusters: dict[int, list[_Cluster]] = defaultdict(list)
+    for score, aligned, j, hit in entries:
+        span = hit.end - hit.start
+        for c in clusters[hit.episode_id]:
+            if c.lo - gap <= aligned <= c.hi + gap:
+                c.per_frame[j] = max(c.per_frame.get(j, -1.0), score)
+                if score >= c.best - MARGIN:
+                    c.lo, c.hi = min(c.lo, aligned), max(c.hi, aligned + span)
+                    c.start, c.end = min(c.start, hit.start), max(c.end, hit.end)
+                break
+        else:
+            clusters[hit.episode_id].append(
+                _Cluster(score, aligned, aligned, aligned + span, hit.start, hit.end, {j: score})
+            )
+    frames = max(1, len(hits_per_frame))
+    scenes = [
+        Scene(
+            episode_id,
+            start=c.start,
+            at=max(0.0, c.at),
+            end=c.end,
+            similarity=max(0.0, min(1.0, sum(c.per_frame.values()) / frames)),
+        )
+        for episode_id, cs in clusters.items()
+        for c in cs
+    ]
+    scenes.sort(key=lambda s: s.similarity, reverse=True)
+    return scenes
