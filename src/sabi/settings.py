@@ -13,11 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-)
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 CONFIG_NAME = "sabi.toml"
 ENV_PREFIX = "SABI_"
@@ -104,6 +100,50 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         25 * 1024 * 1024, ge=1, description="Largest accepted upload or fetched URL."
     )
+    public_url: str = Field(
+        "",
+        description="Base URL put in preview links (e.g. https://sabi.example.org behind a "
+        "proxy); empty means the URL the request came to.",
+    )
+    secret: str = Field(
+        "",
+        description="Key that signs preview links; empty means a random one kept in "
+        "<data_dir>/secret.key.",
+    )
+    admin_key: str = Field(
+        "",
+        description="API key for admin actions (indexing, removal, key management over HTTP); "
+        "empty disables them.",
+    )
+    anonymous_quota: int = Field(
+        1000, ge=0, description="Searches per 24 h for a client without a key, per IP (IPv6 /64)."
+    )
+    rate_limit: int = Field(
+        60, ge=0, description="Requests per minute to /search per IP (0: no limit)."
+    )
+    key_quota: int = Field(10000, ge=0, description="Default searches per 24 h for a new API key.")
+    search_workers: int = Field(2, ge=1, description="Searches run at once.")
+    search_queue: int = Field(
+        8, ge=0, description="Searches that may wait for a worker; beyond that: 503 at once."
+    )
+    preview_workers: int = Field(2, ge=1, description="Preview clips/stills encoded at once.")
+    preview_ttl: int = Field(
+        3600,
+        ge=60,
+        description="Preview links stay valid at least this long (s); expiry is rounded up to "
+        "the hour so links can be cached.",
+    )
+    preview_seconds: float = Field(
+        5.0, gt=0, le=30, description="A preview clip reaches at most this far (s) either side."
+    )
+    preview_cache_mb: int = Field(
+        256, ge=0, description="Disk kept for encoded previews in <data_dir>/previews (0: none)."
+    )
+    allow_private_urls: bool = Field(
+        False,
+        description="Let ?url= fetch private, loopback and link-local addresses (intranets).",
+    )
+    fetch_timeout: float = Field(10.0, gt=0, description="Seconds allowed to fetch a ?url= query.")
 
     @property
     def database(self) -> str:
@@ -112,19 +152,6 @@ class Settings(BaseSettings):
     @property
     def milvus(self) -> str:
         return self.milvus_uri or str(self.data_dir / "milvus.db")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The TOML file is merged by load_settings() below the env source, so only init
-        # (overrides + file) and env are used here; env must win over the file.
-        return (env_settings, init_settings)
 
 
 def find_config(explicit: Path | None = None) -> Path | None:
@@ -148,13 +175,15 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     if path is not None:
         with path.open("rb") as fh:
             values.update(tomllib.load(fh))
-    # The env source sits before init in settings_customise_sources, so the environment beats
-    # the file; explicit overrides are applied last, without re-reading the environment.
-    settings = Settings(**values)
-    explicit = {k: v for k, v in overrides.items() if v is not None}
-    if explicit:
-        settings = Settings.model_validate({**settings.model_dump(), **explicit})
-    return settings
+    # Init values beat the environment in pydantic-settings, so the file's keys that the
+    # environment also sets are dropped (the environment wins), and explicit overrides are
+    # added last (they win over both).
+    env_keys = {k.upper() for k in os.environ}
+    for name in Settings.model_fields:
+        if f"{ENV_PREFIX}{name}".upper() in env_keys:
+            values.pop(name, None)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
 
 
 def render_config(settings: Settings | None = None) -> str:

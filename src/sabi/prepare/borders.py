@@ -62,8 +62,9 @@ def frame_bars(frame: np.ndarray, level: int) -> tuple[int, int, int, int] | Non
 def detect_crop(frames: Sequence[np.ndarray], level: int = 24) -> Crop:
     """One crop for all these frames (of one video), or for one query image.
 
-    The 25th percentile of per-frame bar sizes: a bar is in every frame, while dark scenes
-    make some frames look more barred than they are and subtitles in a bar make some look less.
+    The median of per-frame bar sizes: a bar is in every frame, while dark scenes make some
+    frames look more barred than they are and subtitles in a bar make some look less; neither
+    is in most frames.
     """
     bars = []
     for frame in frames:
@@ -73,7 +74,7 @@ def detect_crop(frames: Sequence[np.ndarray], level: int = 24) -> Crop:
             bars.append((b[0] / h, b[1] / h, b[2] / w, b[3] / w))
     if not bars:
         return Crop()
-    top, bottom, left, right = np.percentile(np.array(bars), 25, axis=0)
+    top, bottom, left, right = np.median(np.array(bars), axis=0)
     top, bottom, left, right = (v if v >= MIN_BAR else 0.0 for v in (top, bottom, left, right))
     if 1 - top - bottom < MIN_KEEP:
         top = bottom = 0.0

@@ -66,7 +66,9 @@ def _from_image(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
         except UnidentifiedImageError as exc:
             raise _NotAnImage from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLarge("the image is too large to decode safely") from exc
+            raise TooLarge(
+                f"the image is too large to decode safely (over {limits.max_pixels:,} pixels)"
+            ) from exc
         except OSError as exc:
             raise BadInput(f"the image cannot be read: {exc}") from exc
         w, h = img.size

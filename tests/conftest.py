@@ -1,0 +1,49 @@
+"""Fixtures shared by the whole suite: the real clips, synthetic video, a built library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from media import SHARED, make_video  # noqa: E402
+
+from sabi.app import Sabi  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shared_media() -> Path:
+    assert SHARED.is_dir(), f"test clips missing: expected {SHARED} (see ../shared/README.md)"
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def synth_video(tmp_path_factory) -> Path:
+    """20 s of a moving Mandelbrot zoom, 640x360 H.264, starting at t=0."""
+    return make_video(tmp_path_factory.mktemp("synth") / "Synth - 01.mp4", "mandelbrot", seconds=20)
+
+
+@pytest.fixture(scope="session")
+def library(tmp_path_factory, shared_media: Path, synth_video: Path):
+    """A data directory with the real clips and a synthetic video indexed (default settings)."""
+    data = tmp_path_factory.mktemp("library")
+    with Sabi.open(data_dir=data) as sabi:
+        r1 = sabi.index(
+            [shared_media / "big_buck_bunny_0_30.webm"], show="Bunny", tag="bunny", episode=1
+        )
+        r2 = sabi.index(
+            [shared_media / "big_buck_bunny_clip.mp4"], show="Bunny", tag="bunny", episode=2
+        )
+        r3 = sabi.index([shared_media / "bikes.mp4"], show="Bikes", tag="street")
+        r4 = sabi.index([synth_video], show="Synth", tag="synth")
+        assert all(r.ok for r in (r1, r2, r3, r4))
+    return data
+
+
+@pytest.fixture
+def sabi_lib(library: Path):
+    with Sabi.open(data_dir=library) as sabi:
+        yield sabi

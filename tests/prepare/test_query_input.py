@@ -1,0 +1,100 @@
+"""Untrusted query bytes: clear errors, bounded memory, several frames from animations."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from media import make_video
+from PIL import Image
+
+from sabi.errors import BadInput, TooLarge
+from sabi.prepare.query import QueryLimits, load_query, prepare_query_frames
+
+
+def _png_header_only(w: int, h: int) -> bytes:
+    """A PNG claiming w x h pixels, with a tiny (invalid) body: the classic bomb header."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_empty_file():
+    with pytest.raises(BadInput, match="empty"):
+        load_query(b"")
+
+
+def test_text_is_not_an_image():
+    with pytest.raises(BadInput, match="not an image"):
+        load_query(b"hello, this is text\n" * 20)
+
+
+def test_decompression_bomb_refused_before_decoding():
+    with pytest.raises(TooLarge, match="too large"):
+        load_query(_png_header_only(20000, 20000))
+
+
+def test_pixel_limit_is_a_setting():
+    data = _encode(Image.new("RGB", (400, 300)), "PNG")
+    with pytest.raises(TooLarge):
+        load_query(data, QueryLimits(max_pixels=100_000))
+    assert len(load_query(data, QueryLimits(max_pixels=200_000))) == 1
+
+
+def test_truncated_jpeg_is_bad_input():
+    data = _encode(Image.new("RGB", (320, 240), (200, 10, 10)), "JPEG")
+    with pytest.raises(BadInput):
+        load_query(data[: len(data) // 3])
+
+
+def test_transparent_png_becomes_rgb():
+    img = Image.new("RGBA", (64, 48), (255, 0, 0, 128))
+    frames = load_query(_encode(img, "PNG"))
+    assert frames[0].rgb.shape == (48, 64, 3)
+
+
+def test_gif_gives_several_frames_spread_over_it():
+    frames = [Image.new("RGB", (80, 60), (i * 12, 0, 0)) for i in range(20)]
+    data = _encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    got = load_query(data, QueryLimits(max_frames=5))
+    assert len(got) == 5
+    assert got[0].time == 0.0 and got[-1].time == pytest.approx(1.9)
+    reds = [int(f.rgb[..., 0].mean()) for f in got]
+    assert reds == sorted(reds) and reds[0] < reds[-1]
+
+
+def test_video_query_gives_frames_with_times(tmp_path):
+    path = make_video(tmp_path / "q.mp4", "testsrc2", seconds=3, size=(320, 180))
+    got = load_query(path.read_bytes(), QueryLimits(max_frames=4))
+    assert len(got) == 4
+    assert got[0].time == 0.0 and got[-1].time == pytest.approx(3 - 1 / 24, abs=0.05)
+
+
+def test_prepare_cuts_bars_and_scales():
+    frame = np.zeros((300, 400, 3), np.uint8)
+    frame[50:250] = np.random.default_rng(0).integers(40, 255, (200, 400, 3))
+    from sabi.prepare.query import QueryFrame
+
+    (out,) = prepare_query_frames([QueryFrame(0.0, frame)], 320, True, 24)
+    assert out.rgb.shape == (160, 320, 3)
+    (kept,) = prepare_query_frames([QueryFrame(0.0, frame)], 320, False, 24)
+    assert kept.rgb.shape == (240, 320, 3)

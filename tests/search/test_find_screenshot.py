@@ -1,0 +1,78 @@
+"""The core promise: a screenshot as people share it is found in the right file, at +-1 s."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from media import frame_at, screenshot
+
+CLIPS = [
+    ("big_buck_bunny_0_30.webm", 29.0),
+    ("big_buck_bunny_clip.mp4", 5.0),
+    ("bikes.mp4", 9.5),
+]
+
+
+def _assert_found(response, filename: str, t: float) -> None:
+    assert response.result, "no result at all"
+    best = response.result[0]
+    assert best.filename == filename, [r.filename for r in response.result[:3]]
+    assert best.from_ - 1.0 <= t <= best.to + 1.0, (t, best.from_, best.at, best.to)
+    assert best.similarity > 0.5
+
+
+@pytest.mark.parametrize("filename,length", CLIPS)
+def test_jpeg_scaled_letterboxed_frame_is_found(sabi_lib, shared_media, filename, length):
+    rng = random.Random(f"sabi-{filename}")
+    for _ in range(3):
+        t, rgb = frame_at(shared_media / filename, rng.uniform(0.2, length - 0.2))
+        _assert_found(sabi_lib.search(screenshot(rgb, width=640, quality=40)), filename, t)
+
+
+def test_synthetic_video_frame_is_found(sabi_lib, synth_video):
+    rng = random.Random(7)
+    for _ in range(3):
+        t, rgb = frame_at(synth_video, rng.uniform(0.5, 19.5))
+        _assert_found(sabi_lib.search(screenshot(rgb)), synth_video.name, t)
+
+
+def test_result_shape_matches_trace_moe(sabi_lib, shared_media):
+    t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 12.0)
+    data = sabi_lib.search(screenshot(rgb)).as_json()
+    assert set(data) == {"frameCount", "error", "result"}
+    assert data["frameCount"] > 0 and data["error"] == ""
+    first = data["result"][0]
+    for key in (
+        "filename",
+        "episode",
+        "duration",
+        "from",
+        "at",
+        "to",
+        "similarity",
+        "show",
+        "episode_id",
+    ):
+        assert key in first
+    assert first["episode"] == 1
+    assert first["show"]["title"] == "Bunny" and first["show"]["tag"] == "bunny"
+    assert first["from"] <= first["at"] <= first["to"]
+    assert len(data["result"]) <= 10
+
+
+def test_tag_and_show_filters(sabi_lib, shared_media):
+    _, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 12.0)
+    query = screenshot(rgb)
+    street = sabi_lib.search(query, tag="street")
+    assert street.result and {r.show.tag for r in street.result} == {"street"}
+    synth = sabi_lib.search(query, show="Synth")
+    assert synth.result and {r.show.title for r in synth.result} == {"Synth"}
+    assert sabi_lib.search(query, tag="no-such-tag").result == []
+    bunny = sabi_lib.search(query, tag="bunny")
+    assert bunny.result[0].filename == "big_buck_bunny_0_30.webm"
+
+
+def test_limit(sabi_lib, shared_media):
+    _, rgb = frame_at(shared_media / "bikes.mp4", 3.0)
+    assert len(sabi_lib.search(screenshot(rgb), limit=2).result) <= 2
