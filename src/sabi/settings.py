@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     max_query_seconds: float = Field(
         60.0, gt=0, description="Read at most this much of a video/GIF query."
     )
+    mirror: bool = Field(
+        True, description="Also search the query's mirror image (for flipped re-uploads)."
+    )
 
     # --- serve
     host: str = Field("127.0.0.1", description="Address `sabi serve` listens on.")

@@ -76,3 +76,24 @@ def test_tag_and_show_filters(sabi_lib, shared_media):
 def test_limit(sabi_lib, shared_media):
     _, rgb = frame_at(shared_media / "bikes.mp4", 3.0)
     assert len(sabi_lib.search(screenshot(rgb), limit=2).result) <= 2
+
+
+def test_mirrored_screenshot_is_found(sabi_lib, shared_media):
+    t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 21.0)
+    _assert_found(sabi_lib.search(screenshot(rgb[:, ::-1].copy())), "big_buck_bunny_0_30.webm", t)
+
+
+def test_gif_query_uses_several_frames(sabi_lib, synth_video):
+    import io
+
+    from PIL import Image
+
+    frames = [
+        Image.fromarray(frame_at(synth_video, 8.0 + 0.25 * i)[1]).resize((320, 180))
+        for i in range(8)
+    ]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=250, loop=0)
+    best = sabi_lib.search(buf.getvalue()).result[0]
+    assert best.filename == synth_video.name
+    assert abs(best.at - 8.0) <= 1.0

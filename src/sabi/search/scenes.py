@@ -80,3 +80,20 @@ def group_scenes(
     ]
     scenes.sort(key=lambda s: s.similarity, reverse=True)
     return scenes
+
+
+def merge_scenes(groups: Sequence[Sequence[Scene]], gap: float, limit: int) -> list[Scene]:
+    """The best ``limit`` of the union of scene lists (e.g. query and mirrored query); where two
+    overlap in one episode, the better one stands."""
+    merged: list[Scene] = []
+    for scene in sorted((s for g in groups for s in g), key=lambda s: s.similarity, reverse=True):
+        if len(merged) >= limit:
+            break
+        if not any(
+            m.episode_id == scene.episode_id
+            and scene.start <= m.end + gap
+            and m.start <= scene.end + gap
+            for m in merged
+        ):
+            merged.append(scene)
+    return merged

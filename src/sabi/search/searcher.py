@@ -14,7 +14,7 @@ from sabi.prepare.query import (
     prepare_query_frames,
 )
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
-from sabi.search.scenes import group_scenes
+from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.settings import Settings
 from sabi.store.base import VectorStore
 
@@ -81,11 +81,7 @@ class Searcher:
         frame_count = self.store.count()
         if allowed is not None and not allowed:
             return SearchResponse(frameCount=frame_count)
-        vectors = self.embedder.embed([f.rgb for f in frames])
-        hits = self.store.search(vectors, s.top_k, allowed)
-        indexed = self.catalog.indexed_ids()
-        hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
-        scenes = group_scenes(hits, [f.time for f in frames], s.scene_gap)[: limit or s.limit]
+        scenes = self._scenes(frames, allowed, limit or s.limit)
         views = self.catalog.views({sc.episode_id for sc in scenes})
         results = []
         for sc in scenes:
@@ -109,6 +105,26 @@ class Searcher:
                 )
             )
         return SearchResponse(frameCount=frame_count, result=results)
+
+    def _scenes(
+        self, frames: list[QueryFrame], allowed: list[int] | None, limit: int
+    ) -> list[Scene]:
+        """Scenes for the query, and for its mirror image when ``mirror`` is on: the two are
+        grouped apart (a mirrored frame is another view, not another moment) and merged."""
+        s = self.settings
+        views = [[f.rgb for f in frames]]
+        if s.mirror:
+            views.append([f.rgb[:, ::-1] for f in frames])
+        vectors = self.embedder.embed([rgb for view in views for rgb in view])
+        hits = self.store.search(vectors, s.top_k, allowed)
+        indexed = self.catalog.indexed_ids()
+        hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
+        offsets = [f.time for f in frames]
+        n = len(frames)
+        groups = [
+            group_scenes(hits[i * n : (i + 1) * n], offsets, s.scene_gap) for i in range(len(views))
+        ]
+        return merge_scenes(groups, s.scene_gap, limit)
 
 
 def _link(template: str | None, at: float) -> str | None:
