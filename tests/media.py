@@ -36,6 +36,8 @@ def make_video(
     stream = out.add_stream(codec, rate=fps)
     stream.width, stream.height = w, h
     stream.pix_fmt = "yuv420p"
+    if codec == "libx264":
+        stream.options = {"preset": "ultrafast"}
     stream.codec_context.time_base = Fraction(1, fps)
     total = int(seconds * fps)
     offset = round(start * fps)
