@@ -33,20 +33,13 @@ def videos(tmp_path_factory) -> Path:
     return folder
 
 
+def _command(folder: Path, data: Path) -> list[str]:
+    return [sys.executable, "-m", "sabi.cli", "index", str(folder), "-q", "--data-dir", str(data)]
+
+
 def _start(folder: Path, data: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sabi.cli",
-            "index",
-            str(folder),
-            "--quiet",
-            "--data-dir",
-            str(data),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        _command(folder, data), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
 
 
@@ -92,20 +85,7 @@ def test_kill_at_several_points_then_resume(tmp_path, videos):
         proc.wait()
         assert proc.returncode == -signal.SIGKILL, name
 
-    final = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sabi.cli",
-            "index",
-            str(videos),
-            "--quiet",
-            "--data-dir",
-            str(data),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    final = subprocess.run(_command(videos, data), capture_output=True, text=True)
     assert final.returncode == 0, final.stderr
     assert _status_counts(data) == {"indexed": 4}
 
@@ -121,18 +101,5 @@ def test_kill_at_several_points_then_resume(tmp_path, videos):
             if video.name.endswith("01.mp4"):  # the zoom never repeats a picture; the others can
                 assert best.from_ - 1 <= t <= best.to + 1
 
-    again = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sabi.cli",
-            "index",
-            str(videos),
-            "--quiet",
-            "--data-dir",
-            str(data),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    again = subprocess.run(_command(videos, data), capture_output=True, text=True)
     assert again.returncode == 0 and "unchanged 4" in again.stderr
