@@ -222,9 +222,41 @@ def remove(
     out.print(f"removed {n} episode(s)")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (setting: host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (setting: port).")] = None,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Serve the web page and the trace.moe-compatible HTTP API."""
+    from sabi.serve import run
+    from sabi.settings import load_settings
+
+    try:
+        settings = load_settings(config, data_dir=data_dir, host=host, port=port)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
+    err.print(f"sabi: open http://{shown}:{settings.port}/  (API docs: /docs)", highlight=False)
+    try:
+        run(settings, settings.host, settings.port)
+    except SabiError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _clock(seconds: float) -> str:
     m, s = divmod(max(0.0, seconds), 60)
     return f"{int(m):02d}:{s:05.2f}"
+
+
+def _keys_app() -> typer.Typer:
+    from sabi.serve.cli import app as keys_app
+
+    return keys_app
+
+
+app.add_typer(_keys_app(), name="keys")
 
 
 def main() -> None:

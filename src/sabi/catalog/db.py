@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from sabi.catalog import migrations
-from sabi.catalog.models import Episode, Meta, Show
+from sabi.catalog.models import Cut, Episode, Meta, Show
 from sabi.errors import DescriptorMismatch
 
 
@@ -192,6 +192,18 @@ class Catalog:
                 )
                 for ep, show in rows
             }
+
+    def set_cuts(self, episode_id: int, times: Collection[float]) -> None:
+        """Replace an episode's shot changes (seconds)."""
+        with self.session() as s:
+            s.execute(delete(Cut).where(Cut.episode_id == episode_id))
+            s.add_all(Cut(episode_id=episode_id, time=float(t)) for t in sorted(set(times)))
+
+    def cuts(self, episode_id: int) -> list[float]:
+        """An episode's shot changes, in order (empty when unknown)."""
+        with self.session() as s:
+            q = select(Cut.time).where(Cut.episode_id == episode_id).order_by(Cut.time)
+            return list(s.scalars(q))
 
     def delete_episodes(self, ids: Collection[int]) -> None:
         if not ids:

@@ -56,3 +56,36 @@ class Episode(Base):
     link: Mapped[str | None] = mapped_column(String(1024))
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
     show: Mapped[Show] = relationship(back_populates="episodes")
+
+
+class Cut(Base):
+    """A shot change in an episode: the first sampled frame of a new shot (seconds)."""
+
+    __tablename__ = "cuts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(
+        ForeignKey("episodes.id", ondelete="CASCADE"), index=True
+    )
+    time: Mapped[float] = mapped_column(Float)
+
+
+class ApiKey(Base):
+    """An HTTP API key. Only a hash of the key is kept; the key itself is shown once."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(256))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    quota: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class ApiUsage(Base):
+    """One search made with a key, for its rolling 24-hour quota."""
+
+    __tablename__ = "api_usage"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=_now, index=True)

@@ -1,0 +1,174 @@
+"""The query of a search request, read with a size cap and without buffering more than that.
+
+Accepted, as trace.moe accepts them: a multipart upload (field ``image`` or ``file``), a raw
+body (``image/*``, ``video/*``, ``application/octet-stream``), or ``?url=``; and, for older
+clients that post JSON, ``{"image": "<base64 or data: URL>"}`` or ``{"url": "..."}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
+
+from sabi.errors import BadInput, NoInput, TooLarge
+
+MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries beside the file itself
+SMALL_BODY = 64 * 1024  # JSON and form bodies without a file
+FILE_FIELDS = ("image", "file")
+
+
+@dataclass(frozen=True)
+class Query:
+    data: bytes | None = None
+    url: str | None = None
+
+
+def too_large(limit: int) -> TooLarge:
+    return TooLarge(f"the file is larger than {limit / 1_000_000:g} MB, the most sabi accepts")
+
+
+async def read_query(request: Request, max_bytes: int) -> Query:
+    url = request.query_params.get("url")
+    if request.method != "POST":
+        return Query(url=url) if url else Query()
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > max_bytes * 4 // 3 + MULTIPART_OVERHEAD:
+        raise too_large(max_bytes)
+    ctype, options = parse_options_header(request.headers.get("content-type", ""))
+    ctype = ctype.decode("latin-1").lower()
+    if ctype == "multipart/form-data":
+        boundary = options.get(b"boundary")
+        if not boundary:
+            raise BadInput("the multipart upload has no boundary")
+        data, fields = await _multipart(request, boundary, max_bytes)
+        return _pick(data, url or fields.get("url"))
+    if ctype == "application/json":  # base64 is 4/3 the size of the bytes it carries
+        body = await _read(request, max_bytes * 4 // 3 + 1024, max_bytes)
+        return _from_json(body, url, max_bytes)
+    if ctype == "application/x-www-form-urlencoded":
+        body = await _read(request, SMALL_BODY, max_bytes)
+        form = parse_qs(body.decode("utf-8", "replace"))
+        return _pick(None, url or (form.get("url") or [None])[0])
+    body = await _read(request, max_bytes, max_bytes)
+    return _pick(body or None, url)
+
+
+def _pick(data: bytes | None, url: str | None) -> Query:
+    if data:
+        return Query(data=data)
+    if url:
+        return Query(url=url)
+    return Query()
+
+
+async def _read(request: Request, cap: int, max_bytes: int) -> bytes:
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            if cap >= max_bytes:
+                raise too_large(max_bytes)
+            raise BadInput("the request body is too long for its type; upload the image as a file")
+    return bytes(body)
+
+
+def _from_json(body: bytes, url: str | None, max_bytes: int) -> Query:
+    if not body.strip():
+        return _pick(None, url)
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput("the JSON body cannot be read") from exc
+    if not isinstance(doc, dict):
+        raise BadInput('send JSON as {"image": "<base64>"} or {"url": "..."}')
+    image = doc.get("image")
+    if isinstance(image, str) and image:
+        if image.startswith("data:"):
+            image = image.partition(",")[2]
+        try:
+            data = base64.b64decode(image, validate=False)
+        except (binascii.Error, ValueError) as exc:
+            raise BadInput("the image in the JSON body is not valid base64") from exc
+        if len(data) > max_bytes:
+            raise too_large(max_bytes)
+        return Query(data=data)
+    link = doc.get("url")
+    return _pick(None, url or (link if isinstance(link, str) else None))
+
+
+async def _multipart(
+    request: Request, boundary: bytes, max_bytes: int
+) -> tuple[bytes | None, dict[str, str]]:
+    """The first file part named image/file (or the first file part at all), and text fields."""
+    state: dict = {"headers": {}, "field": b"", "value": b""}
+    parts: list[tuple[str, bool, bytearray]] = []
+
+    def on_part_begin() -> None:
+        state["headers"] = {}
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        state["field"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        state["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        state["headers"][state["field"].decode("latin-1").lower()] = state["value"]
+        state["field"], state["value"] = b"", b""
+
+    def on_headers_finished() -> None:
+        _, opts = parse_options_header(state["headers"].get("content-disposition", b""))
+        name = opts.get(b"name", b"").decode("utf-8", "replace")
+        is_file = b"filename" in opts
+        parts.append((name, is_file, bytearray()))
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        name, is_file, buf = parts[-1]
+        buf += data[start:end]
+        if len(buf) > (max_bytes if is_file or name in FILE_FIELDS else SMALL_BODY):
+            raise too_large(max_bytes)
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+        },
+    )
+    total = 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > max_bytes + MULTIPART_OVERHEAD:
+            raise too_large(max_bytes)
+        try:
+            parser.write(chunk)
+        except TooLarge:
+            raise
+        except Exception as exc:  # python-multipart raises several error types
+            raise BadInput("the multipart upload is malformed") from exc
+    try:
+        parser.finalize()
+    except Exception as exc:
+        raise BadInput("the multipart upload is malformed") from exc
+    fields = {n: bytes(b).decode("utf-8", "replace") for n, f, b in parts if not f}
+    named = [b for n, _f, b in parts if n in FILE_FIELDS and b]
+    files = [b for _n, f, b in parts if f and b]
+    chosen = (named or files or [None])[0]
+    return (bytes(chosen) if chosen is not None else None), fields
+
+
+def no_input() -> NoInput:
+    return NoInput(
+        "no image received: upload one (multipart field 'image'), send it as the request body, "
+        "or give ?url="
+    )

@@ -1,0 +1,368 @@
+"""Preview stills and clips, cut from the indexed video files with PyAV (no system FFmpeg).
+
+A clip reaches at most ``preview_seconds`` either side of the matched moment and never crosses
+a shot change: the cuts stored at index time bound the window (they are known to within one
+sampling step), and the same detector, run on every decoded frame, finds the exact frame. The
+output is H.264 in MP4 with the index at the front (faststart), which every browser plays.
+Results are kept in a size-capped disk cache, keyed by the file's size and mtime too, so a
+re-encoded episode never serves a stale preview.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image
+
+from sabi.catalog import Catalog
+from sabi.errors import SabiError
+from sabi.prepare.shots import ShotDetector
+from sabi.settings import Settings
+
+log = logging.getLogger(__name__)
+
+WIDTHS = {"s": 160, "m": 320, "l": 640}
+AUDIO_RATE = 48000
+AAC_FRAME = 1024
+
+
+class PreviewMissing(SabiError):
+    status = 404
+
+
+@dataclass(frozen=True)
+class Rendered:
+    body: bytes
+    media_type: str
+
+
+@dataclass(frozen=True)
+class Window:
+    start: float
+    end: float
+
+
+def clip_window(at: float, cuts: list[float], half: float, step: float, end: float) -> Window:
+    """Where to look for the clip: ±half around ``at``, inside the shot the stored cuts allow.
+
+    A stored cut is the first sampled frame of a new shot, so the shot containing ``at`` began
+    after (previous cut - step) and ends before the next cut."""
+    before = [c for c in cuts if c <= at]
+    after = [c for c in cuts if c > at]
+    lo = max(0.0, at - half, (before[-1] - step) if before else 0.0)
+    hi = min(at + half, after[0] if after else float("inf"))
+    if end > 0:
+        hi = min(hi, end)
+    return Window(lo, max(lo, hi))
+
+
+def _even(n: float) -> int:
+    return max(2, int(round(n / 2)) * 2)
+
+
+def _size(width: int, height: int, target: int, sar: float = 1.0) -> tuple[int, int]:
+    aspect = width * (sar or 1.0) / max(1, height)
+    return _even(target), _even(target / aspect)
+
+
+def _open(path: str):
+    try:
+        return av.open(path)
+    except (av.FFmpegError, OSError) as exc:
+        raise PreviewMissing("the video file of this episode cannot be opened") from exc
+
+
+def _stream_start(container, stream) -> float:
+    if stream.start_time is not None and stream.time_base is not None:
+        return float(stream.start_time * stream.time_base)
+    if container.start_time is not None:
+        return container.start_time / av.time_base
+    return 0.0
+
+
+def _seek(container, stream, t: float, start: float) -> None:
+    try:
+        container.seek(int((max(0.0, t) + start) / stream.time_base), stream=stream, backward=True)
+    except av.FFmpegError:
+        container.seek(0)
+
+
+def _frames(container, stream, t0: float, start: float) -> Iterator[tuple[float, av.VideoFrame]]:
+    _seek(container, stream, t0, start)
+    for packet in container.demux(stream):
+        try:
+            decoded = packet.decode()
+        except av.FFmpegError:
+            continue
+        for frame in decoded:
+            if frame.time is not None:
+                yield float(frame.time) - start, frame
+
+
+def still(path: str, at: float, size: str, fmt: str) -> Rendered:
+    """The frame shown at ``at`` seconds, ``size`` wide, as JPEG or WebP."""
+    container = _open(path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        start = _stream_start(container, stream)
+        chosen = None
+        for t, frame in _frames(container, stream, at - 0.001, start):
+            chosen = frame
+            if t >= at - 0.001:
+                break
+        if chosen is None:
+            raise PreviewMissing("no frame could be decoded at this moment")
+        sar = float(stream.sample_aspect_ratio or 1)
+        w, h = _size(chosen.width, chosen.height, WIDTHS[size], sar)
+        img = Image.fromarray(chosen.to_ndarray(width=w, height=h, format="rgb24"))
+    finally:
+        container.close()
+    buf = io.BytesIO()
+    if fmt == "webp":
+        img.save(buf, "WEBP", quality=80, method=4)
+        return Rendered(buf.getvalue(), "image/webp")
+    img.save(buf, "JPEG", quality=85, optimize=True)
+    return Rendered(buf.getvalue(), "image/jpeg")
+
+
+def clip(path: str, at: float, window: Window, size: str, mute: bool) -> Rendered:
+    """An MP4 (H.264, AAC unless muted) of the shot around ``at`` within ``window``."""
+    container = _open(path)
+    try:
+        vstream = container.streams.video[0]
+        vstream.thread_type = "AUTO"
+        astream = None if mute or not container.streams.audio else container.streams.audio[0]
+        start = _stream_start(container, vstream)
+        rate = vstream.average_rate or vstream.guessed_rate or Fraction(25)
+        sar = float(vstream.sample_aspect_ratio or 1)
+        frames, audio, (t_start, t_end) = _collect(
+            container, vstream, astream, start, at, window, size, sar
+        )
+    finally:
+        container.close()
+    if not frames:
+        raise PreviewMissing("no frame could be decoded around this moment")
+    return Rendered(_encode(frames, audio, t_start, t_end, rate), "video/mp4")
+
+
+def _collect(container, vstream, astream, start, at, window, size, sar):
+    detector = ShotDetector()
+    frames: list[tuple[float, np.ndarray]] = []
+    audio: list[tuple[float, np.ndarray]] = []
+    resampler = (
+        av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE) if astream else None
+    )
+    dims: tuple[int, int] | None = None
+    t_start, t_end = window.start, window.end
+    streams = [vstream] + ([astream] if astream is not None else [])
+    _seek(container, vstream, window.start, start)
+    done = False
+    for packet in container.demux(*streams):
+        if done:
+            break
+        try:
+            decoded = packet.decode()
+        except av.FFmpegError:
+            continue
+        for frame in decoded:
+            if frame.time is None:
+                continue
+            t = float(frame.time) - start
+            if packet.stream is vstream:
+                if t < window.start - 1e-3:
+                    continue
+                if t >= window.end - 1e-3 and t > at:
+                    done = True
+                    break
+                if dims is None:
+                    dims = _size(frame.width, frame.height, WIDTHS[size], sar)
+                rgb = frame.to_ndarray(width=dims[0], height=dims[1], format="rgb24")
+                if detector.feed(rgb):
+                    if t <= at + 1e-3:
+                        frames.clear()  # the matched shot starts here
+                        t_start = t
+                    else:
+                        done = True  # the next shot starts here
+                        t_end = t
+                        break
+                frames.append((t, rgb))
+            elif resampler is not None and window.start - 0.1 <= t < window.end + 0.1:
+                for out in resampler.resample(frame):
+                    audio.append((t, out.to_ndarray()))
+                    t += out.samples / AUDIO_RATE
+    if frames:
+        t_start = frames[0][0]
+        if not done:
+            t_end = frames[-1][0] + (frames[-1][0] - frames[-2][0] if len(frames) > 1 else 0.04)
+    return frames, audio, (t_start, t_end)
+
+
+def _encode(frames, audio, t_start: float, t_end: float, rate: Fraction) -> bytes:
+    # faststart rewrites the file to put the index first, which needs a real file.
+    with tempfile.TemporaryDirectory(prefix="sabi-clip-") as tmp:
+        target = Path(tmp) / "clip.mp4"
+        _write_mp4(target, frames, audio, t_start, t_end, rate)
+        return target.read_bytes()
+
+
+def _write_mp4(target: Path, frames, audio, t_start: float, t_end: float, rate: Fraction) -> None:
+    out = av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"})
+    h, w = frames[0][1].shape[:2]
+    video = out.add_stream("libx264", rate=rate)
+    video.width, video.height = w, h
+    video.pix_fmt = "yuv420p"
+    video.options = {"preset": "veryfast", "crf": "26", "profile": "high"}
+    video.codec_context.time_base = Fraction(1, 1000)
+    samples = _audio_track(audio, t_start, t_end)
+    astream = None
+    if samples is not None:
+        astream = out.add_stream("aac", rate=AUDIO_RATE)
+        astream.layout = "stereo"
+        astream.bit_rate = 96_000
+    last = -1
+    for t, rgb in frames:
+        vf = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        pts = max(last + 1, int(round((t - t_start) * 1000)))
+        vf.pts, vf.time_base, last = pts, Fraction(1, 1000), pts
+        for packet in video.encode(vf):
+            out.mux(packet)
+    for packet in video.encode():
+        out.mux(packet)
+    if astream is not None and samples is not None:
+        for i in range(0, samples.shape[1], AAC_FRAME):
+            chunk = np.ascontiguousarray(samples[:, i : i + AAC_FRAME])
+            af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+            af.sample_rate, af.pts, af.time_base = AUDIO_RATE, i, Fraction(1, AUDIO_RATE)
+            for packet in astream.encode(af):
+                out.mux(packet)
+        for packet in astream.encode():
+            out.mux(packet)
+    out.close()
+
+
+def _audio_track(audio, t_start: float, t_end: float) -> np.ndarray | None:
+    """The decoded audio between t_start and t_end as one (2, n) array, silence-padded."""
+    if not audio:
+        return None
+    total = max(1, int(round((t_end - t_start) * AUDIO_RATE)))
+    track = np.zeros((2, total), np.float32)
+    for t, arr in audio:
+        arr = arr.reshape(2, -1) if arr.ndim == 2 else arr.reshape(1, -1).repeat(2, 0)
+        offset = int(round((t - t_start) * AUDIO_RATE))
+        lo, hi = max(0, offset), min(total, offset + arr.shape[1])
+        if hi > lo:
+            track[:, lo:hi] = arr[:, lo - offset : hi - offset]
+    return track
+
+
+class PreviewCache:
+    """Encoded previews on disk, oldest thrown away once the folder passes its size."""
+
+    def __init__(self, folder: Path, max_bytes: int):
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self._writes = 0
+        if max_bytes > 0:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def key(self, *parts: object) -> str:
+        return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+    def get_or_make(self, key: str, media_type: str, make) -> Rendered:
+        if self.max_bytes <= 0:
+            return make()
+        path = self.folder / key
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one encode per preview, however many ask for it at once
+            try:
+                body = path.read_bytes()
+                os.utime(path)
+                return Rendered(body, media_type)
+            except FileNotFoundError:
+                pass
+            rendered = make()
+            tmp = path.with_name(f"{key}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(rendered.body)
+            tmp.replace(path)
+        with self._guard:
+            self._locks.pop(key, None)
+            self._writes += 1
+            if self._writes % 20 == 1:
+                self._trim()
+        return rendered
+
+    def _trim(self) -> None:
+        try:
+            entries = [
+                (e.stat().st_mtime, e.stat().st_size, e.path) for e in os.scandir(self.folder)
+            ]
+        except OSError:
+            return
+        total = sum(size for _m, size, _p in entries)
+        if total <= self.max_bytes:
+            return
+        for _mtime, size, p in sorted(entries):
+            if total <= self.max_bytes * 0.8:
+                break
+            try:
+                os.unlink(p)
+                total -= size
+            except OSError:
+                pass
+
+
+class Previews:
+    """What the /image and /video routes call: looks the episode up, renders, caches."""
+
+    def __init__(self, settings: Settings, catalog: Catalog):
+        self.settings = settings
+        self.catalog = catalog
+        self.cache = PreviewCache(
+            settings.data_dir / "previews", settings.preview_cache_mb * 1024 * 1024
+        )
+
+    def _episode(self, episode_id: int) -> tuple[str, float, tuple[int, int]]:
+        view = self.catalog.views([episode_id]).get(episode_id)
+        if view is None:
+            raise PreviewMissing("this episode is no longer in the index")
+        try:
+            st = os.stat(view.path)
+        except OSError as exc:
+            raise PreviewMissing("the video file of this episode is missing") from exc
+        return view.path, view.duration, (st.st_size, st.st_mtime_ns)
+
+    def image(self, episode_id: int, at: float, size: str, fmt: str) -> Rendered:
+        path, _duration, state = self._episode(episode_id)
+        media = "image/webp" if fmt == "webp" else "image/jpeg"
+        key = self.cache.key("image", episode_id, state, round(at, 3), size, fmt)
+        return self.cache.get_or_make(key, media, lambda: still(path, at, size, fmt))
+
+    def video(self, episode_id: int, at: float, size: str, mute: bool) -> Rendered:
+        path, duration, state = self._episode(episode_id)
+        s = self.settings
+        window = clip_window(
+            at, self.catalog.cuts(episode_id), s.preview_seconds, 1 / s.rate, duration
+        )
+        key = self.cache.key("video", episode_id, state, round(at, 3), size, mute, window)
+        t0 = time.perf_counter()
+        rendered = self.cache.get_or_make(
+            key, "video/mp4", lambda: clip(path, at, window, size, mute)
+        )
+        log.debug("video preview %s@%.2f in %.2fs", episode_id, at, time.perf_counter() - t0)
+        return rendered

@@ -1,0 +1,117 @@
+"""Shapes the HTTP API documents in its OpenAPI description."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="What went wrong, in words a person can act on.")
+
+
+class AniListTitle(BaseModel):
+    native: str | None = None
+    romaji: str | None = None
+    english: str | None = None
+
+
+class AniListInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int
+    idMal: int | None = None
+    title: AniListTitle
+    synonyms: list[str] = []
+    isAdult: bool = False
+
+
+class ShowOut(BaseModel):
+    id: int
+    title: str
+    tag: str | None = None
+
+
+class ResultOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    anilist: int | AniListInfo = Field(
+        description="The show id, or (with anilistInfo) an AniList-shaped object."
+    )
+    filename: str
+    episode: float | int | None = None
+    duration: float
+    from_: float = Field(alias="from")
+    at: float
+    to: float
+    similarity: float
+    show: ShowOut
+    episode_id: int
+    link: str | None = None
+    video: str = Field(description="Preview clip (MP4); add &size=s|m|l, &mute.")
+    image: str = Field(description="Preview still (JPEG/WebP); add &size=s|m|l.")
+
+
+class SearchOut(BaseModel):
+    frameCount: int
+    error: str = ""
+    result: list[ResultOut] = []
+
+
+class MeOut(BaseModel):
+    id: str = Field(description="The key's name, or your IP address (IPv6: its /64).")
+    priority: int
+    concurrency: int
+    quota: int = Field(description="Searches allowed per 24 hours (0: unlimited, admin).")
+    quotaUsed: int
+
+
+class StoreHealth(BaseModel):
+    kind: str
+    vectors: int
+    bytes: int
+    healthy: bool
+    detail: str = ""
+
+
+class StatusOut(BaseModel):
+    version: str
+    shows: int
+    episodes: int
+    frames: int
+    hours: float
+    failed: int
+    descriptor: str | None
+    store: StoreHealth
+    searches_running: int
+
+
+class ShowListItem(BaseModel):
+    id: int
+    title: str
+    tag: str | None = None
+    episodes: int
+
+
+class IndexRequest(BaseModel):
+    paths: list[str] = Field(min_length=1, description="Files or folders on the server.")
+    show: str | None = None
+    tag: str | None = None
+
+
+class KeyRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    quota: int | None = Field(None, ge=0)
+
+
+class KeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    quota: int
+    revoked: bool
+    used: int = 0
+    key: str | None = Field(None, description="The key itself: shown once, at creation.")
+
+
+class GraphQLRequest(BaseModel):
+    query: str
+    variables: dict | None = None
+    operationName: str | None = None
