@@ -8,14 +8,19 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, inspect, select
 
-from sabi.catalog.models import Base, Meta
+from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
 
 
 def _v1_initial(conn: Connection) -> None:
     Base.metadata.create_all(conn)
 
 
-STEPS: list[Callable[[Connection], None]] = [_v1_initial]
+def _v2_serve(conn: Connection) -> None:
+    """Shot changes (for preview clips) and HTTP API keys with their usage."""
+    Base.metadata.create_all(conn, tables=[Cut.__table__, ApiKey.__table__, ApiUsage.__table__])
+
+
+STEPS: list[Callable[[Connection], None]] = [_v1_initial, _v2_serve]
 LATEST = len(STEPS)
 
 

@@ -278,6 +278,7 @@ class Indexer:
         self.store.add(job.episode_id, vectors, starts, ends)
         timings.store += time.perf_counter() - t0
         last = float(ends.max()) if len(ends) else 0.0
+        self.catalog.set_cuts(job.episode_id, job.cuts)
         self.catalog.update_episode(
             job.episode_id,
             status="indexed",

@@ -17,6 +17,7 @@ from sabi.describe.base import Embedder
 from sabi.errors import VideoError
 from sabi.prepare.decode import VideoInfo, probe, probe_crop, sample_frames
 from sabi.prepare.distinct import DistinctStats, keep_distinct
+from sabi.prepare.shots import detect_cuts
 from sabi.settings import Settings
 
 
@@ -29,6 +30,7 @@ class Job:
     label: str
     info: VideoInfo | None = None
     distinct: DistinctStats = field(default_factory=DistinctStats)
+    cuts: list[float] = field(default_factory=list)  # shot changes (s), for preview clips
 
 
 @dataclass
@@ -85,8 +87,12 @@ def decode_stage(settings: Settings, timings: Timings) -> Callable[[Iterator[Job
                     if settings.cut_borders
                     else None
                 )
+                job.cuts = []
                 frames = keep_distinct(
-                    sample_frames(job.path, settings.rate, settings.resolution, crop),
+                    detect_cuts(
+                        sample_frames(job.path, settings.rate, settings.resolution, crop),
+                        job.cuts,
+                    ),
                     distance=settings.dedupe_distance,
                     max_span=settings.dedupe_max_span,
                     black_level=settings.black_level,

@@ -328,6 +328,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         headers = {**_cache_headers(preview.expires), "accept-ranges": "bytes"}
         headers.pop("vary")
+        headers["x-match-offset"] = f"{out.offset:.3f}"  # seconds into the clip
+        headers["access-control-expose-headers"] = "x-match-offset"
         return _ranged(out.body, out.media_type, request.headers.get("range"), headers)
 
     # ----- account and status

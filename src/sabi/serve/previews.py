@@ -46,6 +46,7 @@ class PreviewMissing(SabiError):
 class Rendered:
     body: bytes
     media_type: str
+    offset: float = 0.0  # where the matched moment is in a clip (s)
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,8 @@ def clip(path: str, at: float, window: Window, size: str, mute: bool) -> Rendere
         container.close()
     if not frames:
         raise PreviewMissing("no frame could be decoded around this moment")
-    return Rendered(_encode(frames, audio, t_start, t_end, rate), "video/mp4")
+    body = _encode(frames, audio, t_start, t_end, rate)
+    return Rendered(body, "video/mp4", round(max(0.0, at - t_start), 3))
 
 
 def _collect(container, vstream, astream, start, at, window, size, sar):
@@ -293,12 +295,13 @@ class PreviewCache:
             try:
                 body = path.read_bytes()
                 os.utime(path)
-                return Rendered(body, media_type)
-            except FileNotFoundError:
+                head, _, body = body.partition(b"\n")
+                return Rendered(body, media_type, float(head))
+            except (FileNotFoundError, ValueError):
                 pass
             rendered = make()
             tmp = path.with_name(f"{key}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(rendered.body)
+            tmp.write_bytes(f"{rendered.offset}\n".encode() + rendered.body)
             tmp.replace(path)
         with self._guard:
             self._locks.pop(key, None)

@@ -1,0 +1,64 @@
+"""Fixtures for the HTTP tests: a small index of the shared clips and live servers on it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from serve_live import LiveServer, settings_for  # noqa: E402
+
+from sabi.app import Sabi  # noqa: E402
+
+BUNNY = "Big Buck Bunny"
+
+
+@pytest.fixture(scope="session")
+def serve_index(tmp_path_factory, shared_media: Path) -> Path:
+    """Big Buck Bunny 0:00-0:30 (ep 1) and a later scene (ep 2), plus a live-action distractor."""
+    data = tmp_path_factory.mktemp("serve-index")
+    with Sabi.open(data_dir=data, threads=2) as sabi:
+        for clip, show, tag, ep in (
+            ("big_buck_bunny_0_30.webm", BUNNY, "demo", 1),
+            ("big_buck_bunny_clip.mp4", BUNNY, "demo", 2),
+            ("bikes.mp4", "Street Bikes", "street", None),
+        ):
+            report = sabi.index([shared_media / clip], show=show, tag=tag, episode=ep)
+            assert report.ok, report.results
+    return data
+
+
+@pytest.fixture(scope="session")
+def server(serve_index: Path) -> Iterator[LiveServer]:
+    """The default test server: admin key set, no rate limit."""
+    live = LiveServer(settings_for(serve_index)).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def make_server(serve_index: Path) -> Iterator[Callable[..., LiveServer]]:
+    """Start another server on the same index with other settings (stopped after the test)."""
+    started: list[LiveServer] = []
+
+    def start(**overrides) -> LiveServer:
+        live = LiveServer(settings_for(overrides.pop("data_dir", serve_index), **overrides))
+        started.append(live.start())
+        return live
+
+    yield start
+    for live in started:
+        live.stop()
+
+
+@pytest.fixture(scope="session")
+def bunny_frame(shared_media: Path) -> tuple[float, bytes]:
+    """A phone-style screenshot (letterboxed, scaled, JPEG q40) of episode 1 at 14 s."""
+    from media import frame_at, screenshot
+
+    t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 14.0)
+    return t, screenshot(rgb)

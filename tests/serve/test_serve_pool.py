@@ -1,0 +1,76 @@
+"""A full search pool answers 503 at once instead of queueing without end."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from sabi.serve.pool import BoundedPool, Overloaded
+
+
+def test_overflow_is_refused_at_once_and_capacity_returns():
+    pool = BoundedPool(workers=1, queue=1)
+    release = threading.Event()
+
+    async def scenario():
+        first = asyncio.ensure_future(pool.run(release.wait))
+        second = asyncio.ensure_future(pool.run(release.wait))
+        await asyncio.sleep(0)  # both have taken their slot
+        with pytest.raises(Overloaded) as exc:
+            await pool.run(lambda: "never runs")
+        assert exc.value.status == 503
+        release.set()
+        assert await first and await second
+        assert await pool.run(lambda: 42) == 42
+        assert pool.busy == 0
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        pool.shutdown()
+
+
+def test_errors_free_their_slot():
+    pool = BoundedPool(workers=1, queue=0)
+
+    def fail():
+        raise ValueError("bad")
+
+    async def scenario():
+        for _ in range(3):
+            with pytest.raises(ValueError):
+                await pool.run(fail)
+
+    asyncio.run(scenario())
+    pool.shutdown()
+
+
+def test_overloaded_server_says_503(make_server, bunny_frame, monkeypatch):
+    import httpx
+
+    live = make_server(search_workers=1, search_queue=0)
+    entered, release = threading.Event(), threading.Event()
+    real = live.state.searcher.search_bytes
+
+    def slow(*args, **kwargs):
+        entered.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live.state.searcher, "search_bytes", slow)
+    results = {}
+
+    def first():
+        results["first"] = httpx.post(f"{live.url}/search", content=bunny_frame[1], timeout=60)
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert entered.wait(30)
+    r = httpx.post(f"{live.url}/search", content=bunny_frame[1])
+    release.set()
+    t.join()
+    assert r.status_code == 503 and "busy" in r.json()["error"]
+    assert results["first"].status_code == 200
