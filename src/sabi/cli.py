@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from sabi import __version__
+from sabi.acquire.bilibili.cli import app as download_app
 from sabi.app import Sabi
 from sabi.errors import SabiError
 from sabi.progress import RichProgress
@@ -248,6 +249,9 @@ def serve(
 def _clock(seconds: float) -> str:
     m, s = divmod(max(0.0, seconds), 60)
     return f"{int(m):02d}:{s:05.2f}"
+
+
+app.add_typer(download_app, name="download")
 
 
 def _keys_app() -> typer.Typer:

@@ -12,8 +12,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sabi.acquire.bilibili.config import BilibiliSettings
 
 CONFIG_NAME = "sabi.toml"
 ENV_PREFIX = "SABI_"
@@ -22,7 +24,9 @@ ENV_PREFIX = "SABI_"
 class Settings(BaseSettings):
     """Every knob sabi has. ``sabi init`` and the README list these fields, in this order."""
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", env_nested_delimiter="__"
+    )
 
     # --- where things live
     data_dir: Path = Field(
@@ -148,6 +152,14 @@ class Settings(BaseSettings):
     )
     fetch_timeout: float = Field(10.0, gt=0, description="Seconds allowed to fetch a ?url= query.")
 
+    # --- acquire
+    bilibili: BilibiliSettings = Field(
+        default_factory=BilibiliSettings,
+        description="Bilibili downloads: a [bilibili] table with the seed's setting.json keys "
+        "(queue, SESSDATA, quality, downloadPath, ...); env SABI_BILIBILI__<KEY>. See "
+        "docs/bilibili.md.",
+    )
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sabi.db'}"
@@ -185,6 +197,13 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     for name in Settings.model_fields:
         if f"{ENV_PREFIX}{name}".upper() in env_keys:
             values.pop(name, None)
+    for key in env_keys:  # tables: SABI_<TABLE>__<KEY> beats the file's <KEY> in [<table>]
+        table, nested, sub = key.removeprefix(ENV_PREFIX).lower().partition("__")
+        if nested and isinstance(values.get(table), dict):
+            same = sub.replace("_", "")
+            values[table] = {
+                k: v for k, v in values[table].items() if k.lower().replace("_", "") != same
+            }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
 
@@ -206,6 +225,13 @@ def render_config(settings: Settings | None = None) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, BaseModel):  # a table, shown inline so it stays one commented line
+        inline = getattr(value, "toml_inline", None)
+        return _toml_value(inline() if inline else value.model_dump(mode="json", exclude_none=True))
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, inspect, select
 
+from sabi.acquire.bilibili import models as bilibili_models
 from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
 
 
@@ -20,7 +21,11 @@ def _v2_serve(conn: Connection) -> None:
     Base.metadata.create_all(conn, tables=[Cut.__table__, ApiKey.__table__, ApiUsage.__table__])
 
 
-STEPS: list[Callable[[Connection], None]] = [_v1_initial, _v2_serve]
+def _v3_bilibili(conn: Connection) -> None:
+    Base.metadata.create_all(conn, tables=[bilibili_models.BiliEpisode.__table__])
+
+
+STEPS: list[Callable[[Connection], None]] = [_v1_initial, _v2_serve, _v3_bilibili]
 LATEST = len(STEPS)
 
 

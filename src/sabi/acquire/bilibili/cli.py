@@ -1,0 +1,209 @@
+"""``sabi download bilibili`` and ``sabi download status``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sabi.acquire.bilibili.config import quality_name
+from sabi.acquire.bilibili.progress import QuietUI, RichUI
+from sabi.acquire.bilibili.runner import BilibiliRun, open_bilibili
+from sabi.acquire.bilibili.state import DownloadState
+from sabi.app import Sabi
+from sabi.errors import SabiError
+from sabi.settings import CONFIG_NAME
+
+app = typer.Typer(
+    help="Download videos into the index (Bilibili seasons and episodes).",
+    no_args_is_help=True,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help=f"Settings file (default ./{CONFIG_NAME}).")
+]
+DataDirOpt = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data directory (index, database).")
+]
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _ids(values: list[str] | None, tag: str | None) -> list[list]:
+    return [[tag, v] for v in values or []]
+
+
+@app.command()
+def bilibili(
+    settings: Annotated[
+        Path | None,
+        typer.Option(
+            "--settings",
+            "-s",
+            help="The seed's download_bilibili/setting.json (its finish.json/failed.json beside "
+            "it are imported).",
+        ),
+    ] = None,
+    season: Annotated[
+        list[str] | None, typer.Option("--season", help="Season id (ss...) to add to the queue.")
+    ] = None,
+    epid: Annotated[
+        list[str] | None, typer.Option("--ep", help="Episode id (ep...) to add to the queue.")
+    ] = None,
+    tag: Annotated[str | None, typer.Option(help="Tag for --season/--ep entries.")] = None,
+    quality: Annotated[int | None, typer.Option(help="Wanted qn (64 720P, 80 1080P...).")] = None,
+    sessdata: Annotated[
+        str | None,
+        typer.Option("--sessdata", help="Login cookie (SESSDATA).", show_default=False),
+    ] = None,
+    download_path: Annotated[
+        Path | None, typer.Option("--download-path", help="Where downloads go.")
+    ] = None,
+    auto_remove: Annotated[
+        bool | None,
+        typer.Option("--auto-remove/--keep", help="Delete each MP4 once indexed (or keep it)."),
+    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Episodes downloaded at once.")] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="Try episodes again that reached max_attempts."),
+    ] = False,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Download the queue (seasons, episodes) from Bilibili, mux to MP4 and index it.
+
+    Reruns skip what is done, resume partial files and retry what failed.
+    """
+    overrides = {
+        "quality": quality,
+        "sessdata": sessdata,
+        "download_path": download_path,
+        "auto_remove": auto_remove,
+        "concurrency": concurrency,
+    }
+    try:
+        sabi, cfg = open_bilibili(
+            config, settings, sabi_overrides={"data_dir": data_dir}, **overrides
+        )
+    except (SabiError, ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    if season or epid:
+        queue = cfg.queue.model_dump()
+        queue["season_id"] += _ids(season, tag)
+        queue["epid"] += _ids(epid, tag)
+        cfg = cfg.model_validate({**cfg.model_dump(), "queue": queue})
+    if not cfg.queue:
+        sabi.close()
+        raise _fail("the queue is empty: give --settings, --season/--ep, or [bilibili].queue")
+    ui = QuietUI(err) if quiet else RichUI(err)
+    records = settings.parent if settings is not None else None
+    with sabi:
+        try:
+            report = BilibiliRun(sabi, cfg, ui=ui, retry_failed=retry_failed, records=records).run()
+        except SabiError as exc:
+            raise _fail(str(exc)) from None
+        except KeyboardInterrupt:
+            raise _fail("interrupted; run the same command again to resume", 130) from None
+    if report.imported != (0, 0):
+        err.print(
+            f"imported from the seed: {report.imported[0]} done, {report.imported[1]} failed",
+            highlight=False,
+        )
+    # Each failure was printed as it happened; `sabi download status` lists them all.
+    err.print(
+        f"indexed {report.count('indexed')}, already done {report.count('done')}, "
+        f"failed {report.count('failed')}, left alone {report.count('skipped')}"
+        + (f", seasons unreadable {len(report.problems)}" if report.problems else "")
+        + f" in {report.wall:.1f} s",
+        highlight=False,
+    )
+    if report.count("failed") or report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(
+    tag: Annotated[str | None, typer.Option(help="Only this tag.")] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Only this status: pending, downloading, downloaded, indexed, failed."
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """The download state of every Bilibili episode sabi knows."""
+    with Sabi.open(config, data_dir=data_dir) as sabi:
+        rows = DownloadState(sabi.catalog).rows(tag=tag, status=only)
+    if as_json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "ep_id": r.ep_id,
+                        "season_id": r.season_id,
+                        "show": r.show,
+                        "tag": r.tag,
+                        "episode": r.number,
+                        "title": r.title,
+                        "long_title": r.long_title,
+                        "status": r.status,
+                        "kind": r.kind,
+                        "reason": r.reason,
+                        "attempts": r.attempts,
+                        "quality": r.quality,
+                        "note": r.note,
+                        "path": r.path,
+                        "episode_id": r.episode_id,
+                        "source": r.source,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        out.print("no Bilibili episodes yet (run `sabi download bilibili`)")
+        return
+    table = Table("ep", "show", "tag", "#", "status", "tries", "quality")
+    table.add_column("reason / note", overflow="fold", ratio=1)
+    colours = {"indexed": "green", "failed": "red", "downloading": "yellow"}
+    for r in rows:
+        colour = colours.get(r.status, "")
+        quality = quality_name(r.quality) if r.quality else ""
+        asked = re.search(r"asked for (\d+)", r.note or "")
+        if asked and quality:
+            quality += f", asked {asked.group(1)}"
+        table.add_row(
+            str(r.ep_id),
+            r.show or "",
+            r.tag or "",
+            f"{r.number:g}" if r.number is not None else (r.title or ""),
+            f"[{colour}]{r.status}[/{colour}]" if colour else r.status,
+            str(r.attempts),
+            quality,
+            (f"{r.kind}: {r.reason}" if r.kind else r.reason)
+            if r.reason
+            else (r.note if r.note and not asked else ""),
+        )
+    out.print(table)
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())), highlight=False)

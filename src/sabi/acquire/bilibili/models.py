@@ -1,0 +1,48 @@
+"""The download state, one row per Bilibili episode, in sabi's own SQL database.
+
+``status`` moves pending -> downloading -> downloaded -> indexed; any step may end in failed
+(``kind`` says why: region, vip, removed, login, network, mux, index, api, unknown).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Float, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from sabi.catalog.models import Base
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+STATUSES = ("pending", "downloading", "downloaded", "indexed", "failed")
+
+
+class BiliEpisode(Base):
+    __tablename__ = "bilibili_episodes"
+
+    ep_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    season_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    tag: Mapped[str | None] = mapped_column(String(128), index=True)
+    show: Mapped[str | None] = mapped_column(String(512))
+    number: Mapped[float | None] = mapped_column(Float)
+    title: Mapped[str | None] = mapped_column(String(256))
+    long_title: Mapped[str | None] = mapped_column(String(1024))
+    aid: Mapped[int | None] = mapped_column(BigInteger)
+    bvid: Mapped[str | None] = mapped_column(String(32))
+    cid: Mapped[int | None] = mapped_column(BigInteger)
+    duration: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    quality: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    path: Mapped[str | None] = mapped_column(String(4096))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    episode_id: Mapped[int | None] = mapped_column(Integer)  # sabi's episodes.id once indexed
+    source: Mapped[str | None] = mapped_column(String(32))  # e.g. "finish.json" when imported
+    updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)

@@ -1,0 +1,404 @@
+"""The queue: seasons -> episodes -> stream URLs -> download -> MP4 -> index -> (remove).
+
+Downloads run on ``concurrency`` worker threads (1 by default); the main thread indexes each MP4
+as soon as it is ready, so the next download overlaps the indexing of the last. Every step is
+recorded per episode (see models.py), so a rerun skips what is done, resumes partial files and
+retries what failed, up to ``max_attempts`` runs.
+
+    from sabi.acquire.bilibili.runner import open_bilibili, BilibiliRun
+    sabi, cfg = open_bilibili(seed=Path("download_bilibili/setting.json"))
+    with sabi:
+        report = BilibiliRun(sabi, cfg).run()
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import re
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic_settings import EnvSettingsSource
+
+from sabi.acquire.bilibili.api import (
+    BilibiliAPI,
+    BilibiliError,
+    EpisodeInfo,
+    Season,
+    Stream,
+)
+from sabi.acquire.bilibili.config import (
+    BilibiliSettings,
+    quality_name,
+    read_seed_records,
+    read_seed_settings,
+)
+from sabi.acquire.bilibili.download import Cancelled, Downloader
+from sabi.acquire.bilibili.mux import mux_to_mp4
+from sabi.acquire.bilibili.progress import QuietUI
+from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
+from sabi.app import Sabi
+from sabi.errors import IndexBusy, SabiError
+from sabi.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def load_bilibili_settings(
+    config: Path | None = None,
+    seed: Path | None = None,
+    *,
+    sabi_overrides: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Settings with the [bilibili] table merged, lowest to highest: sabi.toml's table <
+    the seed's setting.json < SABI_BILIBILI__* environment < ``overrides`` (CLI flags).
+
+    The table's ``rate``/``resolution``, when set, become the sampling settings for the run.
+    """
+    settings = load_settings(config, **(sabi_overrides or {}))
+    values = settings.bilibili.model_dump()
+    if seed is not None:
+        values.update(read_seed_settings(seed))
+        env = EnvSettingsSource(Settings)().get("bilibili")
+        if isinstance(env, dict) and env:
+            from_env = BilibiliSettings.model_validate(env)
+            values.update(from_env.model_dump(include=from_env.model_fields_set))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    cfg = BilibiliSettings.model_validate(values)
+    update: dict[str, Any] = {"bilibili": cfg.model_dump()}
+    if cfg.rate is not None:
+        update["rate"] = cfg.rate
+    if cfg.resolution is not None:
+        update["resolution"] = cfg.resolution
+    return Settings.model_validate({**settings.model_dump(), **update})
+
+
+def open_bilibili(
+    config: Path | None = None, seed: Path | None = None, **overrides: Any
+) -> tuple[Sabi, BilibiliSettings]:
+    settings = load_bilibili_settings(config, seed, **overrides)
+    return Sabi(settings), settings.bilibili
+
+
+@dataclass
+class Outcome:
+    ep_id: int
+    label: str
+    status: str  # indexed | done | skipped | failed
+    reason: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class QueueReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # seasons that could not be read
+    imported: tuple[int, int] = (0, 0)
+    wall: float = 0.0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("failed") == 0 and not self.problems
+
+
+@dataclass(frozen=True)
+class Item:
+    ep: EpisodeInfo
+    season: Season
+    tag: str | None
+
+    @property
+    def label(self) -> str:
+        n = f"{self.ep.number:g}" if self.ep.number is not None else self.ep.title
+        return f"{self.season.title} {n}".strip()
+
+
+class RunLock:
+    """One download run per data directory."""
+
+    def __init__(self, data_dir: Path):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._fh = (data_dir / ".bilibili.lock").open("w")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._fh.close()
+            raise IndexBusy(f"another Bilibili download is running on {data_dir}") from exc
+
+    def release(self) -> None:
+        fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._fh.close()
+
+
+def safe_name(text: str) -> str:
+    text = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text).strip(" .")
+    return re.sub(r"\s+", " ", text)[:120] or "untitled"
+
+
+class BilibiliRun:
+    def __init__(
+        self,
+        sabi: Sabi,
+        cfg: BilibiliSettings | None = None,
+        *,
+        ui: Any = None,
+        retry_failed: bool = False,
+        records: Path | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.sabi = sabi
+        self.cfg = cfg or sabi.settings.bilibili
+        self.ui = ui or QuietUI()
+        self.retry_failed = retry_failed
+        self.records = records
+        self.sleep = sleep
+        self.transport = transport
+        self.state = DownloadState(sabi.catalog)
+        self.root = self.cfg.resolved_download_path(sabi.settings.data_dir).expanduser().resolve()
+        self.cancel = threading.Event()
+        self._notes: set[str] = set()
+
+    # ----- the run
+
+    def run(self) -> QueueReport:
+        lock = RunLock(self.sabi.settings.data_dir)
+        report = QueueReport()
+        t0 = time.perf_counter()
+        api = BilibiliAPI(self.cfg, sleep=self.sleep, transport=self.transport)
+        downloader = Downloader(
+            self.cfg,
+            progress=self.ui,
+            cancel=self.cancel,
+            sleep=self.sleep,
+            transport=self.transport,
+        )
+        try:
+            for folder in self._record_folders():
+                done, failed = read_seed_records(folder)
+                if done or failed:
+                    n = self.state.import_seed(done, failed)
+                    report.imported = (report.imported[0] + n[0], report.imported[1] + n[1])
+            items = self._resolve(api, report)
+            self.ui.begin(len(items))
+            fetch, index_now = self._decide(items, report)
+            self._work(api, downloader, fetch, index_now, report)
+        finally:
+            self.ui.end()
+            api.close()
+            downloader.close()
+            lock.release()
+            report.wall = time.perf_counter() - t0
+        return report
+
+    def _record_folders(self) -> list[Path]:
+        folders = [self.records] if self.records is not None else []
+        folders.append(self.root)
+        seen: list[Path] = []
+        for f in folders:
+            if f is not None and f.is_dir() and f.resolve() not in seen:
+                seen.append(f.resolve())
+        return seen
+
+    def _resolve(self, api: BilibiliAPI, report: QueueReport) -> list[Item]:
+        """Season info for every queue entry; one that fails is reported, the rest go on."""
+        items: dict[int, Item] = {}
+        for entry in self.cfg.queue.season_id:
+            try:
+                season = api.season(season_id=entry.id)
+            except BilibiliError as exc:
+                report.problems.append(f"ss{entry.id}: {exc.reason}")
+                self.ui.note(f"season ss{entry.id} skipped: {exc.reason}")
+                continue
+            if not season.episodes:
+                report.problems.append(f"ss{entry.id} ({season.title}): no episodes out yet")
+                self.ui.note(f"season ss{entry.id} ({season.title}): no episodes out yet")
+            for ep in season.episodes:
+                items.setdefault(ep.ep_id, Item(ep, season, entry.tag))
+        for entry in self.cfg.queue.epid:
+            if entry.id in items:
+                continue
+            row = self.state.get(entry.id)
+            given_up = self._given_up(row) if row is not None else None
+            if given_up:
+                report.outcomes.append(Outcome(entry.id, row.label, "skipped", given_up))
+                self.ui.note(f"{row.label} (ep{entry.id}) {given_up}")
+                continue
+            try:
+                season = api.season(ep_id=entry.id)
+                ep = season.find(entry.id)
+                if ep is None:
+                    raise BilibiliError("removed", f"ep{entry.id} is not in its season's list")
+            except BilibiliError as exc:
+                self.state.fail(entry.id, exc.kind, exc.reason, count_attempt=True)
+                self.state.update(entry.id, tag=entry.tag)
+                report.outcomes.append(Outcome(entry.id, f"ep{entry.id}", "failed", exc.reason))
+                self.ui.note(f"ep{entry.id} failed: {exc.reason}")
+                continue
+            items[ep.ep_id] = Item(ep, season, entry.tag)
+        return list(items.values())
+
+    def _decide(self, items: list[Item], report: QueueReport) -> tuple[list[Item], list[Item]]:
+        """(to download, already downloaded: only to index); the rest are reported done."""
+        fetch: list[Item] = []
+        index_now: list[Item] = []
+        indexed = self.sabi.catalog.indexed_ids()
+        for item in items:
+            row = self.state.upsert(item.ep, item.season, item.tag)
+            if row.status == "indexed" and (row.episode_id is None or row.episode_id in indexed):
+                report.outcomes.append(Outcome(row.ep_id, item.label, "done", note=row.note))
+                self.ui.episode_done()
+                continue
+            given_up = self._given_up(row)
+            if given_up:
+                report.outcomes.append(Outcome(row.ep_id, item.label, "skipped", given_up))
+                self.ui.note(f"{item.label} (ep{row.ep_id}) {given_up}")
+                self.ui.episode_done()
+                continue
+            if self.retry_failed and row.status == "failed":
+                self.state.update(row.ep_id, attempts=0)
+            if row.status == "downloaded" and row.path and Path(row.path).is_file():
+                index_now.append(item)
+            else:
+                fetch.append(item)
+        return fetch, index_now
+
+    def _given_up(self, row: EpisodeRow) -> str | None:
+        """Why a failed episode is not tried again, or None when it is."""
+        if row.status != "failed" or self.retry_failed or row.attempts < self.cfg.max_attempts:
+            return None
+        return (
+            f"left alone after {row.attempts} attempts ({row.reason}); --retry-failed tries again"
+        )
+
+    def _work(self, api, downloader, fetch, index_now, report) -> None:
+        for item in index_now:
+            row = self.state.get(item.ep.ep_id)
+            self._index(item, Path(row.path), report)
+        if not fetch:
+            return
+        pool = ThreadPoolExecutor(self.cfg.concurrency, thread_name_prefix="bilibili")
+        try:
+            pending: dict[Future, Item] = {
+                pool.submit(self._download, api, downloader, item): item for item in fetch
+            }
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    item = pending.pop(fut)
+                    try:
+                        mp4 = fut.result()
+                    except Cancelled:
+                        continue
+                    except BilibiliError as exc:
+                        self._failed(item, exc.kind, exc.reason, report)
+                        continue
+                    except Exception as exc:  # a bug or an odd file: this episode only
+                        log.exception("ep%d", item.ep.ep_id)
+                        self._failed(item, "unknown", f"{type(exc).__name__}: {exc}", report)
+                        continue
+                    self._index(item, mp4, report)
+        except BaseException:
+            self.cancel.set()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+
+    # ----- one episode
+
+    def _download(self, api: BilibiliAPI, downloader: Downloader, item: Item) -> Path:
+        """Worker thread: stream URLs, parts, MP4. Returns the MP4 (status 'downloaded')."""
+        ep = item.ep
+        if self.cancel.is_set():
+            raise Cancelled(item.label)
+        self.state.begin_attempt(ep.ep_id)
+        stream = api.stream(ep, self.cfg.quality)
+        if stream.note and stream.note not in self._notes:  # once a run, not per episode
+            self._notes.add(stream.note)
+            self.ui.note(f"{item.label} (ep{ep.ep_id}) and others alike: {stream.note}")
+        self.state.update(ep.ep_id, quality=stream.quality, note=stream.note)
+        work = self.root / ".partial" / f"ep{ep.ep_id}"
+        files = []
+        for part in stream.parts:
+            dest = work / f"{stream.key}-{part.name}.{part.ext}"
+            downloader.fetch(part, dest, f"{item.label} {part.name}")
+            files.append(dest)
+        mp4 = self._mp4_path(item)
+        mp4.parent.mkdir(parents=True, exist_ok=True)
+        mux_to_mp4(self._sources(stream, files), mp4)
+        shutil.rmtree(work, ignore_errors=True)
+        self.state.update(ep.ep_id, status="downloaded", path=str(mp4), size=mp4.stat().st_size)
+        return mp4
+
+    @staticmethod
+    def _sources(stream: Stream, files: list[Path]) -> list[list[Path]]:
+        if stream.kind == "dash":
+            return [[f] for f in files]  # video, then audio
+        return [files]  # durl: segments one after the other
+
+    def _mp4_path(self, item: Item) -> Path:
+        show = safe_name(item.season.title)
+        title = item.ep.title or ""
+        if item.ep.number is not None and not re.search(r"\d", title):
+            title = f"{item.ep.number:g} {title}".strip()
+        return self.root / show / f"{show} - {safe_name(title)} [ep{item.ep.ep_id}].mp4"
+
+    def _index(self, item: Item, mp4: Path, report: QueueReport) -> None:
+        ep = item.ep
+        link = self.cfg.link.replace("{ep_id}", str(ep.ep_id))
+        bar = self.ui.indexing(item.label)
+        try:
+            run = self.sabi.index(
+                [mp4],
+                show=item.season.title,
+                tag=item.tag,
+                episode=ep.number,
+                link=link,
+                progress=bar,
+            )
+        except SabiError as exc:
+            self._failed(item, "index", str(exc), report)
+            return
+        result = next((r for r in run.results if r.path == mp4.resolve()), None)
+        if result is None or result.status == "failed":
+            reason = result.error if result is not None else "the indexer did not see the file"
+            self._failed(item, "index", f"indexing failed: {reason}", report)
+            return
+        self.state.update(
+            ep.ep_id, status="indexed", episode_id=result.episode_id, kind=None, reason=None
+        )
+        if self.cfg.auto_remove:
+            mp4.unlink(missing_ok=True)
+            self.state.update(ep.ep_id, path=None)
+        row = self.state.get(ep.ep_id)
+        report.outcomes.append(
+            Outcome(ep.ep_id, item.label, "indexed", note=row.note if row else None)
+        )
+        self.ui.episode_done()
+
+    def _failed(self, item: Item, kind: str, reason: str, report: QueueReport) -> None:
+        self.state.fail(item.ep.ep_id, kind, reason)
+        report.outcomes.append(Outcome(item.ep.ep_id, item.label, "failed", reason))
+        self.ui.note(f"{item.label} (ep{item.ep.ep_id}) failed: {reason}")
+        self.ui.episode_done()
+
+
+def describe_row(row: EpisodeRow) -> str:
+    parts = [row.status]
+    if row.quality:
+        parts.append(quality_name(row.quality))
+    if row.reason:
+        parts.append(row.reason)
+    return "; ".join(parts)
