@@ -24,6 +24,11 @@ demo: samples
 	$(SABI) index $(SAMPLES) --show "Big Buck Bunny" --tag demo --data-dir $(DEMO_DIR)
 	$(PY) scripts/demo_query.py $(SAMPLES) /tmp/sabi-demo-query.jpg
 	$(SABI) search /tmp/sabi-demo-query.jpg --data-dir $(DEMO_DIR)
+	$(SABI) serve --data-dir $(DEMO_DIR)
+
+# The search page and the HTTP API on the demo index (or any: make serve DEMO_DIR=lib).
+serve: venv
+	$(SABI) serve --data-dir $(DEMO_DIR)
 
 test: venv
 	$(PY) -m pytest -q

@@ -204,8 +204,15 @@
     clip.textContent = "Open clip";
     clip.target = "_blank";
     links.append(clip);
-    if (best) node.classList.add("best");
-    node.dataset.video = `${item.video}&mute`;
+    if (best) {
+      node.classList.add("best");
+      const label = document.createElement("span");
+      label.className = "label-best";
+      label.textContent = item.similarity >= LIKELY ? "Best match" : "Nearest";
+      node.querySelector(".info").prepend(label);
+    }
+    // the wide best card gets the 640 px clip, the others 320 px
+    node.dataset.video = `${best ? item.video.replace("size=m", "size=l") : item.video}&mute`;
     return node;
   }
 
