@@ -19,7 +19,8 @@ from typing import Any
 from sabi.catalog import Catalog
 from sabi.describe import make_embedder
 from sabi.describe.base import Embedder
-from sabi.pipeline.indexer import Indexer, Progress, RunReport, WriteLock
+from sabi.locks import write_lock
+from sabi.pipeline.indexer import Indexer, Progress, RunReport, Source
 from sabi.search.models import SearchResponse
 from sabi.search.searcher import Filters, Searcher
 from sabi.settings import Settings, load_settings
@@ -87,15 +88,8 @@ class Sabi:
         progress: Progress | None = None,
         threaded: bool = True,
     ) -> RunReport:
-        return self.indexer.run(
-            targets,
-            show=show,
-            tag=tag,
-            episode=episode,
-            link=link,
-            progress=progress,
-            threaded=threaded,
-        )
+        source = Source(show=show, tag=tag, episode=episode, link=link)
+        return self.indexer.run(targets, source, progress=progress, threaded=threaded)
 
     def search(
         self,
@@ -122,7 +116,7 @@ class Sabi:
         ids = self.catalog.select_episodes(
             show=show, episode_id=episode_id, tag=tag, indexed_only=False
         )
-        lock = WriteLock(self.settings.data_dir)
+        lock = write_lock(self.settings.data_dir)
         try:
             return self.indexer.remove(ids)
         finally:

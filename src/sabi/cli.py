@@ -14,6 +14,7 @@ from rich.console import Console
 from sabi import __version__
 from sabi.acquire.bilibili.cli import app as download_app
 from sabi.app import Sabi
+from sabi.cli_options import ConfigOpt, DataDirOpt
 from sabi.errors import SabiError
 from sabi.progress import RichProgress
 from sabi.settings import CONFIG_NAME, Settings, render_config
@@ -27,12 +28,6 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help=f"Settings file (default ./{CONFIG_NAME}).")
-]
-DataDirOpt = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data directory (index, database).")
-]
 DescriptorOpt = Annotated[
     str | None,
     typer.Option("--descriptor", help="sscd_distilled, sscd, colorlayout, dhash, or .onnx"),

@@ -8,7 +8,6 @@ next run cannot finish, and never an episode marked done without its vectors.
 
 from __future__ import annotations
 
-import fcntl
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -22,7 +21,7 @@ from sabi.acquire.episode_number import parse_episode_number
 from sabi.acquire.local import FileState, find_videos, fingerprint
 from sabi.catalog import Catalog
 from sabi.describe.base import Embedder
-from sabi.errors import IndexBusy
+from sabi.locks import write_lock
 from sabi.pipeline.runner import run_serial, run_threaded
 from sabi.pipeline.stages import (
     Finished,
@@ -68,6 +67,16 @@ class RunReport:
         return self.count("failed") == 0
 
 
+@dataclass(frozen=True)
+class Source:
+    """What the user said about the files of one run (None: guess from the file names)."""
+
+    show: str | None = None
+    tag: str | None = None
+    episode: float | None = None
+    link: str | None = None
+
+
 class Progress(Protocol):
     def begin(self, files: int, seconds: float) -> None: ...
     def file_started(self, job: Job) -> None: ...
@@ -102,23 +111,6 @@ def guess_show(path: Path, target: Path) -> str:
     return re.sub(r"[\s._]+", " ", stem).strip(" -") or path.stem
 
 
-class WriteLock:
-    """One writer per data directory; readers (search, serve) need no lock."""
-
-    def __init__(self, data_dir: Path):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self._fh = (data_dir / ".write.lock").open("w")
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._fh.close()
-            raise IndexBusy(f"another sabi process is writing to {data_dir}") from exc
-
-    def release(self) -> None:
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
-
-
 class Indexer:
     def __init__(
         self, settings: Settings, catalog: Catalog, store: VectorStore, embedder: Embedder
@@ -149,39 +141,35 @@ class Indexer:
         return len(ids)
 
     def plan(
-        self,
-        targets: list[Path],
-        *,
-        show: str | None = None,
-        tag: str | None = None,
-        episode: float | None = None,
-        link: str | None = None,
+        self, targets: list[Path], source: Source = Source()
     ) -> tuple[list[Job], list[FileResult]]:
         """Jobs for files that need indexing, and results for those that do not."""
         jobs: list[Job] = []
         done: list[FileResult] = []
         for target in targets:
             for path in find_videos([target]):
-                job_or_result = self._plan_one(path, target, show, tag, episode, link)
+                job_or_result = self._plan_one(path, target, source)
                 (jobs if isinstance(job_or_result, Job) else done).append(job_or_result)
         return jobs, done
 
-    def _plan_one(self, path, target, show, tag, episode, link) -> Job | FileResult:
+    def _plan_one(self, path: Path, target: Path, source: Source) -> Job | FileResult:
         state = FileState.of(path)
         row = self.catalog.episode_by_path(str(path))
-        title = show or guess_show(path, target)
-        show_id = self.catalog.ensure_show(title, tag)
+        title = source.show or guess_show(path, target)
+        show_id = self.catalog.ensure_show(title, source.tag)
         if row is not None and row.status == "indexed":
             same = row.size == state.size and row.mtime == state.mtime
             if not same and row.size == state.size and fingerprint(path) == row.fingerprint:
                 self.catalog.update_episode(row.id, mtime=state.mtime)
                 same = True
             if same:
-                if row.show_id != show_id and show is not None:
+                if row.show_id != show_id and source.show is not None:
                     self.catalog.update_episode(row.id, show_id=show_id)
                 return FileResult(path, "unchanged", row.id, row.frame_count, 0, row.duration)
             self.store.delete(row.id)  # changed: old frames go before new ones come
-        number = episode if episode is not None else parse_episode_number(path.name)
+        number = source.episode
+        if number is None:
+            number = parse_episode_number(path.name)
         episode_id = self.catalog.begin_episode(
             show_id,
             str(path),
@@ -191,7 +179,7 @@ class Indexer:
             mtime=state.mtime,
             fingerprint=fingerprint(path),
             descriptor=self.embedder.name,
-            link=link,
+            link=source.link,
         )
         return Job(episode_id, path, f"{title} {number:g}" if number is not None else path.name)
 
@@ -207,22 +195,19 @@ class Indexer:
     def run(
         self,
         targets: list[Path],
+        source: Source = Source(),
         *,
-        show: str | None = None,
-        tag: str | None = None,
-        episode: float | None = None,
-        link: str | None = None,
         progress: Progress | None = None,
         threaded: bool = True,
     ) -> RunReport:
         progress = progress or NoProgress()
-        lock = WriteLock(self.settings.data_dir)
+        lock = write_lock(self.settings.data_dir)
         try:
             report = RunReport()
             t0 = time.perf_counter()
             resumable = {j.path: j for j in self.resumable()}
             self.reconcile()
-            jobs, done = self.plan(targets, show=show, tag=tag, episode=episode, link=link)
+            jobs, done = self.plan(targets, source)
             planned = {j.path for j in jobs}
             extra = [j for p, j in resumable.items() if p not in planned]
             report.resumed = len(extra)

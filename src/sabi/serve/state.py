@@ -20,7 +20,8 @@ import numpy as np
 from sabi.app import Sabi
 from sabi.catalog.models import Base, Cut
 from sabi.errors import IndexBusy
-from sabi.pipeline.indexer import Indexer, WriteLock
+from sabi.locks import write_lock
+from sabi.pipeline.indexer import Indexer, Source
 from sabi.search.searcher import Searcher
 from sabi.serve.keys import KeyStore, Limiter
 from sabi.serve.pool import BoundedPool
@@ -135,7 +136,7 @@ class ServerState:
         job.status = "running"
         try:
             report = self.indexer().run(
-                [Path(p) for p in job.paths], show=job.show, tag=job.tag, threaded=True
+                [Path(p) for p in job.paths], Source(show=job.show, tag=job.tag), threaded=True
             )
             job.indexed = report.count("indexed")
             job.unchanged = report.count("unchanged")
@@ -147,7 +148,7 @@ class ServerState:
             job.finished = time.time()
 
     def remove(self, ids: list[int]) -> int:
-        lock = WriteLock(self.settings.data_dir)
+        lock = write_lock(self.settings.data_dir)
         try:
             return self.indexer().remove(ids)
         finally:

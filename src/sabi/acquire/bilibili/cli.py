@@ -16,8 +16,8 @@ from sabi.acquire.bilibili.progress import QuietUI, RichUI
 from sabi.acquire.bilibili.runner import BilibiliRun, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
 from sabi.app import Sabi
+from sabi.cli_options import ConfigOpt, DataDirOpt
 from sabi.errors import SabiError
-from sabi.settings import CONFIG_NAME
 
 app = typer.Typer(
     help="Download videos into the index (Bilibili seasons and episodes).",
@@ -25,13 +25,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help=f"Settings file (default ./{CONFIG_NAME}).")
-]
-DataDirOpt = Annotated[
-    Path | None, typer.Option("--data-dir", "-d", help="Data directory (index, database).")
-]
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

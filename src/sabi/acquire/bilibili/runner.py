@@ -13,7 +13,6 @@ retries what failed, up to ``max_attempts`` runs.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import re
 import shutil
@@ -46,7 +45,8 @@ from sabi.acquire.bilibili.mux import mux_to_mp4
 from sabi.acquire.bilibili.progress import QuietUI
 from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
 from sabi.app import Sabi
-from sabi.errors import IndexBusy, SabiError
+from sabi.errors import SabiError
+from sabi.locks import DirLock
 from sabi.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -125,23 +125,6 @@ class Item:
         return f"{self.season.title} {n}".strip()
 
 
-class RunLock:
-    """One download run per data directory."""
-
-    def __init__(self, data_dir: Path):
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self._fh = (data_dir / ".bilibili.lock").open("w")
-        try:
-            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            self._fh.close()
-            raise IndexBusy(f"another Bilibili download is running on {data_dir}") from exc
-
-    def release(self) -> None:
-        fcntl.flock(self._fh, fcntl.LOCK_UN)
-        self._fh.close()
-
-
 def safe_name(text: str) -> str:
     text = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text).strip(" .")
     return re.sub(r"\s+", " ", text)[:120] or "untitled"
@@ -174,7 +157,7 @@ class BilibiliRun:
     # ----- the run
 
     def run(self) -> QueueReport:
-        lock = RunLock(self.sabi.settings.data_dir)
+        lock = DirLock(self.sabi.settings.data_dir, ".bilibili.lock", "Bilibili download")
         report = QueueReport()
         t0 = time.perf_counter()
         api = BilibiliAPI(self.cfg, sleep=self.sleep, transport=self.transport)

@@ -1,0 +1,17 @@
+"""Command-line options shared by the `sabi` command and its sub-command groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sabi.settings import CONFIG_NAME
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help=f"Settings file (default ./{CONFIG_NAME}).")
+]
+DataDirOpt = Annotated[
+    Path | None, typer.Option("--data-dir", "-d", help="Data directory (index, database).")
+]
