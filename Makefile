@@ -43,3 +43,14 @@ format: venv
 
 clean:
 	rm -rf $(DEMO_DIR) $(SAMPLES) .pytest_cache
+
+# Benchmarks (never part of `make test`): tables and charts under bench/results/, see bench/README.md.
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[dev,bench]"
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(SABI) bench all
+
+bench-quick: $(VENV)/.bench-installed
+	$(SABI) bench all --quick

@@ -1,0 +1,123 @@
+"""``sabi bench``: run the benchmarks and write their tables under bench/results/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Benchmarks (accuracy, indexing speed, search at scale); results go to bench/results/.",
+    no_args_is_help=True,
+)
+
+QuickOpt = Annotated[
+    bool, typer.Option("--quick", help="Small sizes: minutes, not an hour; writes results/quick/.")
+]
+WorkOpt = Annotated[Path, typer.Option("--work", help="Cache for generated media and indexes.")]
+ResultsOpt = Annotated[Path, typer.Option("--results", help="Where the tables go.")]
+MediaOpt = Annotated[
+    Path | None, typer.Option("--media", help="The shared clips (default ../shared/media).")
+]
+
+
+def _paths(work: Path, results: Path, media: Path | None, quick: bool):
+    from sabi.bench.common import BenchPaths, default_media
+
+    return BenchPaths(work, results, media or default_media(), quick)
+
+
+@app.command()
+def accuracy(
+    quick: QuickOpt = False,
+    queries: Annotated[
+        int | None, typer.Option(help="Frames per edit family (default 40; 8 with --quick).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for query times and edits.")] = 7,
+    descriptor: Annotated[
+        list[str] | None, typer.Option(help="Descriptors to compare (repeatable; default all).")
+    ] = None,
+    sweeps: Annotated[
+        bool, typer.Option("--sweeps/--no-sweeps", help="Also sweep rate, dedupe, embed size.")
+    ] = True,
+    work: WorkOpt = Path("bench/work"),
+    results: ResultsOpt = Path("bench/results"),
+    media: MediaOpt = None,
+) -> None:
+    """Top-1/MRR/similarity per edit family and descriptor, mirror on/off, settings sweeps."""
+    from sabi.bench.accuracy import DESCRIPTORS, bench_accuracy
+
+    paths = _paths(work, results, media, quick)
+    for path in bench_accuracy(
+        paths,
+        per_family=queries or (8 if quick else 40),
+        seed=seed,
+        descriptors=tuple(descriptor or DESCRIPTORS),
+        sweeps=sweeps,
+    ):
+        typer.echo(f"wrote {path}")
+
+
+@app.command()
+def indexing(
+    quick: QuickOpt = False,
+    minutes: Annotated[
+        float | None, typer.Option(help="Length of each source (default 10; 1 with --quick).")
+    ] = None,
+    work: WorkOpt = Path("bench/work"),
+    results: ResultsOpt = Path("bench/results"),
+    media: MediaOpt = None,
+) -> None:
+    """Indexing wall time vs decode-only time of the same 480p/720p file, stage shares, RSS."""
+    from sabi.bench.indexing import bench_indexing
+
+    paths = _paths(work, results, media, quick)
+    typer.echo(f"wrote {bench_indexing(paths, minutes=minutes or (1.0 if quick else 10.0))}")
+
+
+@app.command()
+def scale(
+    quick: QuickOpt = False,
+    sizes: Annotated[
+        str | None, typer.Option(help="Index sizes, comma-separated (default 100000,1000000).")
+    ] = None,
+    milvus: Annotated[
+        bool, typer.Option("--milvus/--no-milvus", help="Milvus Lite at 100k.")
+    ] = True,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    work: WorkOpt = Path("bench/work"),
+    results: ResultsOpt = Path("bench/results"),
+    media: MediaOpt = None,
+) -> None:
+    """Search at 100k/1M frames: FAISS flat/HNSW (and Milvus Lite): build, RSS, disk, recall, latency."""
+    from sabi.bench.scale import bench_scale
+
+    paths = _paths(work, results, media, quick)
+    default = "100000" if quick else "100000,1000000"
+    n = [int(x.replace("_", "")) for x in (sizes or default).split(",") if x]
+    typer.echo(f"wrote {bench_scale(paths, sizes=n, milvus=milvus and not quick, rebuild=rebuild)}")
+
+
+@app.command(name="all")
+def all_(
+    quick: QuickOpt = False,
+    work: WorkOpt = Path("bench/work"),
+    results: ResultsOpt = Path("bench/results"),
+    media: MediaOpt = None,
+) -> None:
+    """Every benchmark, one after another (about an hour on 2 cores; --quick: a few minutes)."""
+    accuracy(
+        quick=quick,
+        queries=None,
+        seed=7,
+        descriptor=None,
+        sweeps=True,
+        work=work,
+        results=results,
+        media=media,
+    )
+    indexing(quick=quick, minutes=None, work=work, results=results, media=media)
+    scale(
+        quick=quick, sizes=None, milvus=True, rebuild=False, work=work, results=results, media=media
+    )

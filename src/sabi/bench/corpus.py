@@ -1,0 +1,259 @@
+"""Benchmark media, built once and cached under the work folder.
+
+- The "show": the Big Buck Bunny clips in ../shared/media cut into five "episodes" (the 30 s
+  clip at its two shot changes, plus the two short clips), re-encoded to H.264, so the index
+  holds another encode than the one the screenshots are taken from (as in real life).
+- Distractors: bikes.mp4 and FFmpeg's synthetic sources (life, gradients, mandelbrot, ...), so
+  the index is not five episodes of one film.
+- Long sources for the indexing-speed benchmark: the clips looped to 10+ minutes at 480p/720p.
+
+Everything is encoded in-process with PyAV (its wheel bundles FFmpeg and x264).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+from sabi.bench.common import BenchPaths, say
+
+SHOW = "Big Buck Bunny"
+DISTRACTOR_SHOW = "Distractors"
+# Shot changes of big_buck_bunny_0_30.webm (sabi.prepare.shots at full frame rate): the
+# episodes are cut there so that no shot is split between two of them.
+CUTS_0_30 = (11.79, 22.96)
+VERSION = 1  # bump when the media recipe changes, so caches are rebuilt
+
+
+@dataclass(frozen=True)
+class EpisodeClip:
+    """One indexed episode and where its frames come from in the original clip."""
+
+    number: int
+    path: Path  # the re-encoded file that is indexed
+    source: Path  # the original clip the screenshots are taken from
+    offset: float  # source time (s) of the episode's t = 0
+    duration: float
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Corpus:
+    episodes: list[EpisodeClip]
+    show_dir: Path
+    distractor_dir: Path
+    distractor_seconds: float
+
+    @property
+    def show_seconds(self) -> float:
+        return sum(e.duration for e in self.episodes)
+
+
+# ----- encoding
+
+
+class Encoder:
+    """H.264 in an MP4 at a constant frame rate; frames are numbered as they come."""
+
+    def __init__(
+        self, path: Path, size: tuple[int, int], fps: int, crf: int = 20, preset: str = "veryfast"
+    ):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.part")  # no video suffix: never indexed
+        self.size = size
+        self.fps = fps
+        self.out = av.open(str(self.tmp), "w", format="mp4")
+        self.stream = self.out.add_stream("libx264", rate=fps)
+        self.stream.width, self.stream.height = size
+        self.stream.pix_fmt = "yuv420p"
+        self.stream.options = {"crf": str(crf), "preset": preset}
+        self.stream.codec_context.time_base = Fraction(1, fps)
+        self.frames = 0
+
+    def add(self, frame: av.VideoFrame) -> None:
+        w, h = self.size
+        vf = frame.reformat(width=w, height=h, format="yuv420p")
+        vf.pts = self.frames
+        vf.time_base = Fraction(1, self.fps)
+        self.frames += 1
+        for packet in self.stream.encode(vf):
+            self.out.mux(packet)
+
+    def close(self) -> float:
+        for packet in self.stream.encode():
+            self.out.mux(packet)
+        self.out.close()
+        self.tmp.replace(self.path)
+        return self.frames / self.fps
+
+
+def decoded(path: Path | str, fmt: str | None = None) -> Iterator[tuple[float, av.VideoFrame]]:
+    """(seconds from the stream's start, frame) for every frame of a file or lavfi source."""
+    with av.open(str(path), format=fmt) as c:
+        stream = c.streams.video[0]
+        stream.thread_type = "AUTO"
+        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+        for frame in c.decode(stream):
+            if frame.time is not None:
+                yield float(frame.time) - start, frame
+
+
+def _cached(marker: Path, recipe: dict) -> bool:
+    return marker.is_file() and json.loads(marker.read_text()) == recipe
+
+
+def _mark(marker: Path, recipe: dict) -> None:
+    marker.write_text(json.dumps(recipe))
+
+
+# ----- the accuracy corpus
+
+
+def distractor_sources(quick: bool) -> list[tuple[str, str, float]]:
+    """(name, lavfi graph, seconds): FFmpeg's generators, varied in seed, colour and motion."""
+    s = "s=640x360:r=12"
+    full = [
+        ("life-green", f"life={s}:mold=10:ratio=0.1:death_color=#C83232:life_color=#00ff00:seed=1"),
+        ("life-blue", f"life={s}:mold=25:ratio=0.3:death_color=#202080:life_color=#ffe0a0:seed=7"),
+        ("gradients-a", f"gradients={s}:speed=0.03:seed=3:nb_colors=3"),
+        ("gradients-b", f"gradients={s}:speed=0.01:seed=11:nb_colors=6:type=radial"),
+        (
+            "mandelbrot",
+            "mandelbrot=s=320x180:r=12:maxiter=300:end_pts=60:end_scale=0.05,scale=640:360",
+        ),
+        ("sierpinski", f"sierpinski={s}:seed=5:jump=50"),
+        ("cellauto", f"cellauto={s}:rule=30:seed=2,hue=h=t*20"),
+        ("testsrc2", f"testsrc2={s},hue=h=t*10"),
+        ("sierpinski-b", f"sierpinski={s}:seed=9:jump=20:type=triangle,hue=h=120"),
+        ("gradients-c", f"gradients={s}:speed=0.05:seed=21:nb_colors=4:type=circular"),
+    ]
+    if quick:
+        return [(n, g, 20.0) for n, g in full[:3]]
+    return [(n, g, 60.0) for n, g in full]
+
+
+def build_corpus(paths: BenchPaths) -> Corpus:
+    root = paths.work / ("corpus-quick" if paths.quick else "corpus")
+    show_dir, distractor_dir = root / SHOW, root / DISTRACTOR_SHOW
+    show_dir.mkdir(parents=True, exist_ok=True)
+    distractor_dir.mkdir(parents=True, exist_ok=True)
+    media = paths.media
+    episodes = _show_episodes(media, show_dir)
+    seconds = 0.0
+    bikes = media / "bikes.mp4"
+    if bikes.is_file():
+        shutil.copyfile(bikes, distractor_dir / "Distractors - 01 bikes.mp4")
+        seconds += 10.0
+    for i, (name, graph, length) in enumerate(distractor_sources(paths.quick), start=2):
+        out = distractor_dir / f"Distractors - {i:02d} {name}.mp4"
+        recipe = {"v": VERSION, "graph": graph, "seconds": length}
+        marker = out.with_suffix(".json")
+        if not (out.is_file() and _cached(marker, recipe)):
+            say(f"corpus: generating {out.name}")
+            enc = Encoder(out, (640, 360), 12, crf=23)
+            for t, frame in decoded(graph, "lavfi"):
+                if t >= length:
+                    break
+                enc.add(frame)
+            enc.close()
+            _mark(marker, recipe)
+        seconds += length
+    return Corpus(episodes, show_dir, distractor_dir, seconds)
+
+
+def _show_episodes(media: Path, show_dir: Path) -> list[EpisodeClip]:
+    """Five episodes: big_buck_bunny_0_30 cut at its shot changes, then the two short clips."""
+    plan = [
+        (media / "big_buck_bunny_0_30.webm", (0.0, *CUTS_0_30, 1e9)),
+        (media / "big_buck_bunny_clip.mp4", (0.0, 1e9)),
+        (media / "big_buck_bunny_432_433.webm", (0.0, 1e9)),
+    ]
+    index_file = show_dir / "episodes.json"
+    recipe = {"v": VERSION, "plan": [[str(p), list(c)] for p, c in plan]}
+    if index_file.is_file():
+        saved = json.loads(index_file.read_text())
+        if saved["recipe"] == recipe and all(Path(e["path"]).is_file() for e in saved["episodes"]):
+            return [
+                EpisodeClip(
+                    e["number"], Path(e["path"]), Path(e["source"]), e["offset"], e["duration"]
+                )
+                for e in saved["episodes"]
+            ]
+    episodes: list[EpisodeClip] = []
+    number = 1
+    for source, cuts in plan:
+        if not source.is_file():
+            raise FileNotFoundError(f"benchmark clip missing: {source}")
+        say(f"corpus: cutting {source.name}")
+        with av.open(str(source)) as c:
+            stream = c.streams.video[0]
+            fps = round(float(stream.average_rate or 24))
+            size = (stream.codec_context.width, stream.codec_context.height)
+        enc: Encoder | None = None
+        enc_part, first = -1, 0.0
+        for t, frame in decoded(source):
+            part = bisect.bisect_right(cuts, t + 1e-6) - 1
+            if part != enc_part:
+                if enc is not None:
+                    episodes.append(_close(enc, number, source, first))
+                    number += 1
+                enc = Encoder(show_dir / f"{SHOW} - {number:02d}.mp4", size, fps)
+                enc_part, first = part, t
+            enc.add(frame)
+        if enc is not None:
+            episodes.append(_close(enc, number, source, first))
+            number += 1
+    index_file.write_text(
+        json.dumps(
+            {"recipe": recipe, "episodes": [asdict(e) for e in episodes]}, default=str, indent=1
+        )
+    )
+    return episodes
+
+
+def _close(enc: Encoder, number: int, source: Path, first: float) -> EpisodeClip:
+    duration = enc.close()
+    return EpisodeClip(number, enc.path, source, first, duration)
+
+
+# ----- long sources for the indexing benchmark
+
+
+def long_source(paths: BenchPaths, height: int, seconds: float) -> Path:
+    """The Big Buck Bunny clips looped to ``seconds`` at ``height``p, 24 fps, x264 CRF 21."""
+    width = round(height * 16 / 9 / 2) * 2
+    out = paths.work / "long" / f"bbb-loop-{height}p-{int(seconds)}s.mp4"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    recipe = {"v": VERSION, "height": height, "seconds": seconds, "crf": 21, "preset": "veryfast"}
+    marker = out.with_suffix(".json")
+    if out.is_file() and _cached(marker, recipe):
+        return out
+    say(f"corpus: encoding {out.name} (once; cached in {out.parent})")
+    clips = [
+        paths.media / "big_buck_bunny_0_30.webm",
+        paths.media / "big_buck_bunny_clip.mp4",
+        paths.media / "big_buck_bunny_432_433.webm",
+    ]
+    enc = Encoder(out, (width, height), 24, crf=21)
+    while enc.frames < seconds * 24:
+        for frame in _frames(clips):
+            enc.add(frame)
+    enc.close()
+    _mark(marker, recipe)
+    return out
+
+
+def _frames(clips: Iterable[Path]) -> Iterator[av.VideoFrame]:
+    for clip in clips:
+        for _, frame in decoded(clip):
+            yield frame
