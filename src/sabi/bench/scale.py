@@ -230,6 +230,7 @@ def child_e2e(a: dict[str, Any]) -> dict[str, Any]:
         "formats": [q.path.suffix for q in queries],
         "top1_episode": [o.top1_episode for o in outcomes],
         "top1_time": [o.top1_time for o in outcomes],
+        "top1_range": [o.top1_range for o in outcomes],
         "parts_ms": {k: [x * 1000 for x in v] for k, v in parts.items()},
     }
 
@@ -648,6 +649,7 @@ its show's opening and ending; shots are random walks with real frame-to-frame s
                     " / ".join(num(v) for v in percentiles(lat[jpeg])),
                     pct(float(np.mean(e["top1_episode"])), 1),
                     pct(float(np.mean(e["top1_time"])), 1),
+                    pct(float(np.mean(e["top1_range"])), 1),
                 ]
             )
     md += [
@@ -665,6 +667,7 @@ its show's opening and ending; shots are random walks with real frame-to-frame s
                 "JPEG queries p50/p95/p99",
                 "top-1 episode",
                 "+time ±1 s",
+                "+range",
             ],
             rows,
         ),
