@@ -12,7 +12,11 @@ def test_precise_match_is_not_stretched_by_weak_neighbours():
     hits = [Hit(1, 10.0, 10.5, 0.95), Hit(1, 11.0, 11.0, 0.93)]
     hits += [Hit(1, 10.0 + d, 10.0 + d, 0.6) for d in (-4, -3, 3, 4)]
     (scene,) = group_scenes([hits], [0.0], gap=5.0)
-    assert (scene.start, scene.at, scene.end) == (10.0, 10.0, 11.0)
+    assert (scene.start, scene.at, scene.end) == (
+        10.0,
+        10.25,
+        11.0,
+    )  # at: the middle of the best span
     assert scene.similarity == pytest.approx(0.95)
 
 

@@ -27,7 +27,7 @@ MARGIN = 0.05
 class Scene:
     episode_id: int
     start: float  # "from": start of the first good frame's span (episode time)
-    at: float  # the best frame's time, shifted to where the query starts
+    at: float  # middle of the best frame's span, shifted to where the query starts
     end: float  # "to": end of the last good frame's span
     similarity: float
 
@@ -63,8 +63,11 @@ def group_scenes(
                     c.start, c.end = min(c.start, hit.start), max(c.end, hit.end)
                 break
         else:
+            # A kept frame stands for its whole span of near-identical frames: the middle of
+            # the span is the estimate with the smallest worst-case error.
+            at = aligned + span / 2
             clusters[hit.episode_id].append(
-                _Cluster(score, aligned, aligned, aligned + span, hit.start, hit.end, {j: score})
+                _Cluster(score, at, aligned, aligned + span, hit.start, hit.end, {j: score})
             )
     frames = max(1, len(hits_per_frame))
     scenes = [
