@@ -39,7 +39,11 @@ class Settings(BaseSettings):
     )
 
     # --- prepare
-    rate: float = Field(2.0, gt=0, description="Frames sampled per second of video.")
+    rate: float = Field(
+        2.0,
+        gt=0,
+        description="Frames sampled per second of video (see bench/results/sweeps.md).",
+    )
     resolution: int = Field(320, ge=32, description="Sampled frames are scaled to this width.")
     cut_borders: bool = Field(True, description="Cut black letterbox/pillarbox borders.")
     black_level: int = Field(
@@ -98,7 +102,9 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Read at most this much of a video/GIF query."
     )
     mirror: bool = Field(
-        True, description="Also search the query's mirror image (for flipped re-uploads)."
+        False,
+        description="Also search the query's mirror image, for flipped re-uploads (SSCD is "
+        "already flip-robust; colorlayout and dhash need it).",
     )
 
     # --- serve
