@@ -31,6 +31,7 @@ from sabi.settings import Settings
 DESCRIPTORS = ("sscd_distilled", "sscd", "colorlayout", "dhash")
 TIME_TOLERANCE = 1.0  # seconds
 FALSE_ACCEPT = 0.01  # the threshold lets this share of best-wrong similarities through
+DEFAULT_MIRROR = bool(Settings.model_fields["mirror"].default)
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,8 @@ def bench_accuracy(
             runs[(d, run.overrides["mirror"])] = run
     written = [_write_accuracy(paths, info, corpus, queries, runs, descriptors, seed)]
     if sweeps:
-        written.append(bench_sweeps(paths, corpus, queries, runs.get(("sscd_distilled", True))))
+        baseline = runs.get(("sscd_distilled", DEFAULT_MIRROR))
+        written.append(bench_sweeps(paths, corpus, queries, baseline))
     return written
 
 
@@ -333,7 +335,7 @@ def _write_accuracy(
 ) -> Path:
     families = list(edits.EDITS)
     per_family = len(queries) // len(families)
-    main = {d: runs[(d, True)] for d in descriptors}
+    main = {d: runs[(d, DEFAULT_MIRROR)] for d in descriptors}
     fam = {d: main[d].families() for d in descriptors}
     n_frames = main[descriptors[0]].index["frames"]
     notes = f"""
@@ -343,7 +345,7 @@ min of distractor video (bikes.mp4 and FFmpeg generators); {n_frames} frames ind
 default settings. Queries: {per_family} frames at random times (seed {seed}), taken from the
 original clips (not the indexed re-encode), each edited by every family below, so the families
 are compared on the same frames. Default settings (rate 2 fps, dedupe 4 bits/4 s, embed 224,
-mirror on) unless a table says otherwise. Every query is one `Sabi.search(bytes)` call.
+mirror {"on" if DEFAULT_MIRROR else "off"}) unless a table says otherwise. Every query is one `Sabi.search(bytes)` call.
 
 - **top-1 episode**: the first scene is from the right episode.
 - **+time**: ... and its `at` is within ±{TIME_TOLERANCE:g} s of the frame's time.
@@ -500,7 +502,7 @@ def _charts(
     ax.set_xticks(x + 0.4 - width / 2, families, rotation=60, ha="right")
     ax.set_ylabel("top-1 right episode (%)")
     ax.set_ylim(0, 105)
-    ax.set_title("Top-1 right episode by edit family (mirror on)")
+    ax.set_title(f"Top-1 right episode by edit family (mirror {'on' if DEFAULT_MIRROR else 'off'})")
     ax.legend(ncols=len(descriptors), loc="lower left")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -555,7 +557,9 @@ def bench_sweeps(
     info = RunInfo()
     runs: list[Run] = []
     if baseline is None:
-        baseline = run_config(paths, corpus, queries, "defaults", descriptor="sscd_distilled")[0]
+        baseline = run_config(
+            paths, corpus, queries, "defaults", (DEFAULT_MIRROR,), descriptor="sscd_distilled"
+        )[0]
     outcomes = baseline.outcomes
     if not paths.quick:  # half the frames per family: enough to rank settings, half the time
         queries = [q for q in queries if q.index % 2 == 0]
@@ -563,7 +567,15 @@ def bench_sweeps(
     label = "defaults (rate 2, dedupe 4 bits / 4 s, embed 224)"
     runs.append(Run(label, baseline.overrides, baseline.index, outcomes))
     for label, overrides in sweep_configs(paths.quick):
-        runs += run_config(paths, corpus, queries, label, descriptor="sscd_distilled", **overrides)
+        runs += run_config(
+            paths,
+            corpus,
+            queries,
+            label,
+            (DEFAULT_MIRROR,),
+            descriptor="sscd_distilled",
+            **overrides,
+        )
     rows, hard_rows = [], []
     for r in runs:
         o, ix, fams = r.overall(), r.index, r.families()
@@ -585,8 +597,8 @@ def bench_sweeps(
         )
         hard_rows.append([r.label, *[pct(fams[f]["top1_time"]) for f in HARD if f in fams]])
     notes = f"""
-The default descriptor (sscd_distilled), mirror on, the same corpus and the same {len(queries)}
-queries as accuracy.md, re-indexed with one setting changed at a time. Means are over the edit
+The default descriptor (sscd_distilled), mirror {"on" if DEFAULT_MIRROR else "off"} (the default), the same corpus and
+{len(queries)} of accuracy.md's queries (every other frame in the full run), re-indexed with one setting changed at a time. Means are over the edit
 families (each family weighs the same).
 
 - **frames/hour**: frames kept per hour of the show's video (Big Buck Bunny: continuous 3-D

@@ -106,6 +106,7 @@ class RunInfo:
     started: float = field(default_factory=time.time)
     load_start: tuple[float, float, float] = field(default_factory=load)
     command: str = field(default_factory=lambda: " ".join(["sabi", *sys.argv[1:]]))
+    commit_start: str = field(default_factory=lambda: _git("rev-parse", "--short=10", "HEAD"))
 
     def header(self, title: str, notes: str = "") -> str:
         commit = _git("rev-parse", "--short=10", "HEAD") or "unknown"
@@ -116,7 +117,8 @@ class RunInfo:
             f"# {title}",
             "",
             f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; took {minutes:.1f} min",
-            f"- commit: {commit}{' (working tree has uncommitted changes)' if dirty else ''}",
+            f"- commit: {commit}{' (working tree has uncommitted changes)' if dirty else ''}"
+            + (f"; the run started at {self.commit_start}" if self.commit_start != commit else ""),
             f"- machine: {os.cpu_count()} cores, {_cpu_model()}, {_ram_gib():.1f} GiB RAM, "
             f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
             f"- libraries: {_versions()}",

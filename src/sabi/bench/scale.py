@@ -39,8 +39,8 @@ DESCRIPTOR = "sscd_distilled"
 VERSION = 1
 # (top_k, ef_search) pairs measured on every HNSW graph; the store searches with
 # efSearch = max(ef_search, top_k), so with the default top_k = 200 ef_search <= 200 is moot.
-DEFAULT = "defaults (threads 0, mirror on)"
-RECOMMENDED = "bulk M=48 graph, ef 800, threads 1, mirror off"
+DEFAULT = "store graph, mirror on, threads 0"
+RECOMMENDED = "bulk M=48 graph, ef 800, mirror off, threads 1"
 SEARCH_SETTINGS = [(200, 128), (200, 256), (200, 400), (200, 800), (100, 128), (50, 64)]
 
 
@@ -566,14 +566,14 @@ def bench_scale(paths: BenchPaths, *, sizes: list[int], milvus: bool, rebuild: b
         e2e = {}
         e2e_queries = queries if paths.quick else queries[::2]
         variants: list[tuple[str, dict[str, Any], str | None]] = [
-            (DEFAULT, {}, None),
-            ("threads 1", {"threads": 1}, None),
-            ("mirror off", {"mirror": False}, None),
+            (DEFAULT, {"mirror": True, "threads": 0}, None),
+            ("store graph, mirror on, threads 1", {"mirror": True, "threads": 1}, None),
+            ("store graph, mirror off, threads 0", {"mirror": False, "threads": 0}, None),
         ]
         bulk = ann.get("saved", {}).get("48/80")
         if bulk:
             variants += [
-                ("bulk-built M=48 graph", {}, bulk),
+                ("bulk M=48 graph, mirror off, threads 0", {"mirror": False, "threads": 0}, bulk),
                 (RECOMMENDED, {"hnsw_ef_search": 800, "threads": 1, "mirror": False}, bulk),
             ]
         for label, extra, override in variants:
@@ -705,7 +705,7 @@ its show's opening and ending; shots are random walks with real frame-to-frame s
     families = list(dict.fromkeys(next(iter(per_size.values()))["e2e"][DEFAULT]["families"]))
     columns, cells = [], []
     for n, r in per_size.items():
-        for label in (DEFAULT, "mirror off", RECOMMENDED):
+        for label in (DEFAULT, "store graph, mirror off, threads 0", RECOMMENDED):
             if label not in r["e2e"]:
                 continue
             e = r["e2e"][label]
