@@ -76,7 +76,11 @@ class Settings(BaseSettings):
     )
     hnsw_m: int = Field(32, ge=4, description="FAISS HNSW graph degree.")
     hnsw_ef_construction: int = Field(80, ge=8, description="FAISS HNSW build beam width.")
-    hnsw_ef_search: int = Field(128, ge=8, description="FAISS HNSW search beam width.")
+    hnsw_ef_search: int = Field(
+        800,
+        ge=8,
+        description="FAISS HNSW search beam width (800: see bench/results/scale.md, ANN table).",
+    )
     exact_below: int = Field(
         50_000, ge=0, description="Use exact (flat) search while the index has fewer vectors."
     )
