@@ -1,7 +1,7 @@
 """The README's settings table, made from the Settings object (the one list of settings).
 
-    python scripts/settings_table.py            # print it
-    python scripts/settings_table.py README.md  # rewrite the block between the markers
+python scripts/settings_table.py            # print it
+python scripts/settings_table.py README.md  # rewrite the block between the markers
 """
 
 import re

@@ -55,7 +55,8 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-def _start(container, stream) -> float:
+def stream_start(container, stream) -> float:
+    """Seconds at which the video stream starts (what a player shows as 0)."""
     if stream.start_time is not None and stream.time_base is not None:
         return float(stream.start_time * stream.time_base)
     if container.start_time is not None:
@@ -77,7 +78,7 @@ def _info(container, stream) -> VideoInfo:
     rate = stream.average_rate or stream.guessed_rate
     fps = float(rate) if rate else 0.0
     cc = stream.codec_context
-    return VideoInfo(duration, fps, cc.width, cc.height, _start(container, stream))
+    return VideoInfo(duration, fps, cc.width, cc.height, stream_start(container, stream))
 
 
 def decoded_frames(path: Path, *, threads: bool = True) -> Iterator[tuple[float, av.VideoFrame]]:
@@ -90,7 +91,7 @@ def decoded_frames(path: Path, *, threads: bool = True) -> Iterator[tuple[float,
         stream = container.streams.video[0]
         if threads:
             stream.thread_type = "AUTO"
-        start = _start(container, stream)
+        start = stream_start(container, stream)
         bad = 0
         for packet in container.demux(stream):
             try:

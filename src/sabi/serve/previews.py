@@ -28,6 +28,7 @@ from PIL import Image
 
 from sabi.catalog import Catalog
 from sabi.errors import SabiError
+from sabi.prepare.decode import stream_start
 from sabi.prepare.shots import ShotDetector
 from sabi.settings import Settings
 
@@ -85,14 +86,6 @@ def _open(path: str):
         raise PreviewMissing("the video file of this episode cannot be opened") from exc
 
 
-def _stream_start(container, stream) -> float:
-    if stream.start_time is not None and stream.time_base is not None:
-        return float(stream.start_time * stream.time_base)
-    if container.start_time is not None:
-        return container.start_time / av.time_base
-    return 0.0
-
-
 def _seek(container, stream, t: float, start: float) -> None:
     try:
         container.seek(int((max(0.0, t) + start) / stream.time_base), stream=stream, backward=True)
@@ -118,7 +111,7 @@ def still(path: str, at: float, size: str, fmt: str) -> Rendered:
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        start = _stream_start(container, stream)
+        start = stream_start(container, stream)
         chosen = None
         for t, frame in _frames(container, stream, at - 0.001, start):
             chosen = frame
@@ -146,7 +139,7 @@ def clip(path: str, at: float, window: Window, size: str, mute: bool) -> Rendere
         vstream = container.streams.video[0]
         vstream.thread_type = "AUTO"
         astream = None if mute or not container.streams.audio else container.streams.audio[0]
-        start = _stream_start(container, vstream)
+        start = stream_start(container, vstream)
         rate = vstream.average_rate or vstream.guessed_rate or Fraction(25)
         sar = float(vstream.sample_aspect_ratio or 1)
         frames, audio, (t_start, t_end) = _collect(
