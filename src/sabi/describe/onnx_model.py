@@ -7,6 +7,7 @@ immich's ML service: the session is made once, lazily, and reused for every batc
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,7 +48,7 @@ class OnnxEmbedder:
 
     def _open(self):
         if self._session is None:
-            import onnxruntime as ort
+            ort = import_onnxruntime()
 
             opts = ort.SessionOptions()
             if self.threads:
@@ -69,6 +70,19 @@ class OnnxEmbedder:
         batch = np.stack([resize_square(f, self.size) for f in frames])
         (out,) = self._open().run(None, {self._input: batch})
         return l2_normalise(out)
+
+
+def import_onnxruntime():
+    """onnxruntime, with its telemetry off. Recent releases record usage events in
+    ~/.cache/Microsoft/DeveloperTools and try to send them to Microsoft: sabi makes no network
+    connection the user did not ask for, and on a closed network the uploader was seen to hang
+    a process on exit. ORT_DISABLE_TELEMETRY must be set before the library loads."""
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime as ort
+
+    if os.environ["ORT_DISABLE_TELEMETRY"] == "1":
+        ort.disable_telemetry_events()
+    return ort
 
 
 def _short_hash(path: Path) -> str:
