@@ -16,7 +16,8 @@ EMBED = (
 
 
 def _events(home: Path, **env: str) -> int:
-    base = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
+    # ONNX Runtime also stays quiet when CI is set: drop both so the library decides alone.
+    base = {k: v for k, v in os.environ.items() if k not in ("ORT_DISABLE_TELEMETRY", "CI")}
     subprocess.run(
         [sys.executable, "-c", EMBED], check=True, env={**base, "HOME": str(home), **env}
     )
