@@ -517,7 +517,7 @@ def bench_scale(paths: BenchPaths, *, sizes: list[int], milvus: bool, rebuild: b
     }
     per_size: dict[int, dict[str, Any]] = {}
     for n in sizes:
-        data_dir = paths.work / "scale" / f"index-{n}"
+        data_dir = paths.work / "scale" / f"index-{n}{'-quick' if paths.quick else ''}"
         recipe = {"v": VERSION, "n": n, "params": params, "pool": str(pool), "seed": 11}
         marker = data_dir.with_suffix(".json")
         if rebuild or not (marker.is_file() and json.loads(marker.read_text())["recipe"] == recipe):
