@@ -37,3 +37,9 @@ class IndexBusy(SabiError):
     """Another process is writing to the same data directory."""
 
     status = 503
+
+
+class StoreMismatch(SabiError, ValueError):
+    """The vector store holds vectors of another shape than the descriptor makes."""
+
+    status = 409

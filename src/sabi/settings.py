@@ -74,16 +74,26 @@ class Settings(BaseSettings):
     store: Literal["faiss", "milvus"] = Field(
         "faiss", description="Vector store: faiss (embedded, default) or milvus."
     )
-    hnsw_m: int = Field(32, ge=4, description="FAISS HNSW graph degree.")
-    hnsw_ef_construction: int = Field(80, ge=8, description="FAISS HNSW build beam width.")
-    hnsw_ef_search: int = Field(
-        800,
-        ge=8,
-        description="FAISS HNSW search beam width (800: see bench/results/scale.md, ANN table).",
-    )
     exact_below: int = Field(
-        50_000, ge=0, description="Use exact (flat) search while the index has fewer vectors."
+        50_000,
+        ge=0,
+        description="FAISS: search every frame's int8 codes exactly while the library has fewer "
+        "frames; above, a fast-scan PQ proposes candidates (see bench/results/store.md).",
     )
+    rerank: int = Field(
+        4000,
+        ge=10,
+        description="FAISS: PQ candidates re-ranked exactly per query frame (bench/results/store.md).",
+    )
+    pq_bytes: int = Field(
+        64,
+        ge=4,
+        description="FAISS: bytes of PQ code per frame (4 bits per sub-quantiser); changing it "
+        "retrains the PQ.",
+    )
+    hnsw_m: int = Field(32, ge=4, description="Milvus HNSW graph degree.")
+    hnsw_ef_construction: int = Field(80, ge=8, description="Milvus HNSW build beam width.")
+    hnsw_ef_search: int = Field(800, ge=8, description="Milvus HNSW search beam width.")
     milvus_uri: str = Field(
         "",
         description="Milvus URI: a .db file for Milvus Lite or http://host:19530 for a server; "

@@ -1,9 +1,10 @@
-"""Segment files: half-precision records, atomic writes, and the first layout still readable."""
+"""Segment files: int8 records, atomic writes, and the earlier layouts still readable."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from sabi.store.codec import decode, default_scale, encode
 from sabi.store.faiss_store import FaissStore
 from sabi.store.segments import list_segments, read_segment, write_segment
 
@@ -13,15 +14,20 @@ def _unit(n: int, dim: int, seed: int) -> np.ndarray:
     return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
-def test_round_trip_in_half_precision(tmp_path):
-    v = _unit(5, 64, 0)
-    name = write_segment(tmp_path, 7, v, np.arange(5, dtype=np.float32) * 1000.25, np.ones(5))
+def test_round_trip_in_int8(tmp_path):
+    v = _unit(5, 512, 0)
+    scale = default_scale(512)
+    name = write_segment(
+        tmp_path, 7, encode(v, scale), np.arange(5, dtype=np.float32) * 1000.25, np.ones(5)
+    )
     assert list_segments(tmp_path) == {name: 7}
-    vectors, starts, ends = read_segment(tmp_path, name)
-    assert vectors.dtype == np.float16
-    assert np.abs(vectors.astype(np.float32) - v).max() < 1e-3
+    codes, starts, ends = read_segment(tmp_path, name)
+    assert codes.dtype == np.int8
+    back = decode(np.asarray(codes), scale)
+    assert np.mean(np.abs(back - v) <= 0.5 / scale + 1e-7) > 0.999  # 5 sigma: rare clips
+    assert np.abs(np.sum(back * v, axis=1) - 1).max() < 2e-3
     assert starts[-1] == 4001.0  # times stay float32: exact to the millisecond at hours
-    assert (tmp_path / name).stat().st_size < 5 * (8 + 64 * 2) + 256
+    assert (tmp_path / name).stat().st_size < 5 * (8 + 512) + 256
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
@@ -37,3 +43,16 @@ def test_first_layout_segments_still_load(tmp_path):
     (hit, *_) = store.search(v[2:3], k=2)[0]
     assert (hit.episode_id, hit.start, hit.end) == (3, 2.0, 2.5)
     assert store.count() == 4
+
+
+def test_half_precision_segments_still_load(tmp_path):
+    """The layout of the HNSW-era store (float16 records)."""
+    seg = tmp_path / "faiss" / "segments"
+    seg.mkdir(parents=True)
+    v = _unit(6, 32, 2)
+    old = np.empty(6, [("start", "<f4"), ("end", "<f4"), ("vec", "<f2", (32,))])
+    old["start"], old["end"], old["vec"] = np.arange(6), np.arange(6) + 0.5, v
+    np.save(seg / "ep9-0000abcd.npy", old)
+    store = FaissStore(tmp_path / "faiss", 32)
+    (hit, *_) = store.search(v[4:5], k=2)[0]
+    assert (hit.episode_id, hit.start, hit.end) == (9, 4.0, 4.5)

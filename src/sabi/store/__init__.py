@@ -6,8 +6,9 @@ from sabi.settings import Settings
 from sabi.store.base import Hit, VectorStore
 
 
-def open_store(settings: Settings, dim: int, *, writable: bool = True) -> VectorStore:
-    """The configured vector store for ``dim``-d vectors."""
+def open_store(settings: Settings, dim: int) -> VectorStore:
+    """The configured vector store for ``dim``-d vectors. Opening writes nothing: only ``add``
+    and ``delete`` do, and they are for the holder of the data directory's write lock."""
     if settings.store == "milvus":
         from sabi.store.milvus_store import MilvusStore
 
@@ -21,13 +22,12 @@ def open_store(settings: Settings, dim: int, *, writable: bool = True) -> Vector
     from sabi.store.faiss_store import FaissParams, FaissStore
 
     params = FaissParams(
-        hnsw_m=settings.hnsw_m,
-        ef_construction=settings.hnsw_ef_construction,
-        ef_search=settings.hnsw_ef_search,
         exact_below=settings.exact_below,
+        rerank=settings.rerank,
+        pq_bytes=settings.pq_bytes,
         threads=settings.threads,
     )
-    return FaissStore(settings.data_dir / "faiss", dim, params, writable=writable)
+    return FaissStore(settings.data_dir / "faiss", dim, params)
 
 
 __all__ = ["Hit", "VectorStore", "open_store"]

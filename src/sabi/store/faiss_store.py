@@ -1,10 +1,16 @@
-"""The embedded default store: durable segment files + an in-memory FAISS index as a cache.
+"""The embedded default store: durable int8 segment files, searched through an in-memory index.
 
-Truth lives in per-episode segment files (see segments.py). The FAISS index is derived: it is
-saved on close to start fast next time, and on open it is reconciled with the segment folder:
-new segments are added, vanished ones masked out, and it is rebuilt when too much of it is dead
-or when it grows past ``exact_below`` and switches from exact search to HNSW. A reader (the web
-server) notices segments written by another process (the indexer) by the folder's mtime.
+Truth lives in per-episode segment files (segments.py), the only copy of the vectors. What is
+searched (memindex.py) is derived from them plus a cached, trained PQ (cache.py), and can always
+be rebuilt from the segments alone.
+
+Processes: one writer at a time (the data directory's write lock, taken by the indexer and by
+removal) and any number of readers (``sabi search``, ``sabi serve``). A store only writes
+anything once its owner calls ``add`` or ``delete``, which the contract reserves for the lock
+holder; so a reader never creates, deletes or rewrites a file. Readers notice a writer's new
+segments by the folder's mtime on the next search (new rows are encoded with the PQ they hold),
+and a retrained PQ by ``cache.json``'s generation, which they load in a background thread and
+swap in whole, searching the old one meanwhile.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,192 +28,204 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from sabi.errors import StoreMismatch
 from sabi.store.base import Hit, check_batch
+from sabi.store.cache import Manifest, read_manifest, read_pq, write_cache
+from sabi.store.codec import as_codes, default_scale, encode
+from sabi.store.memindex import MemoryIndex, SearchParams
 from sabi.store.segments import (
     clean_temporaries,
     list_segments,
     read_segment,
     remove_segments,
+    segment_episode,
     write_segment,
 )
 
 log = logging.getLogger(__name__)
 
-REBUILD_DEAD_SHARE = 0.25
-BRUTE_FORCE_ROWS = 100_000  # filtered searches over fewer rows than this are exact
-
 
 @dataclass(frozen=True)
 class FaissParams:
-    hnsw_m: int = 32
-    ef_construction: int = 80
-    ef_search: int = 128
-    exact_below: int = 50_000
+    exact_below: int = 50_000  # frames; below this every search is exact
+    rerank: int = 4000  # PQ candidates re-ranked with the int8 codes
+    pq_bytes: int = 64  # PQ code bytes per frame (4-bit sub-quantisers)
+    retrain_growth: float = 2.0  # retrain the PQ when the library grew this much since
     threads: int = 0
 
 
 class FaissStore:
     def __init__(
-        self, root: Path, dim: int, params: FaissParams | None = None, writable: bool = True
+        self,
+        root: Path,
+        dim: int,
+        params: FaissParams | None = None,
+        *,
+        background_reload: bool = True,
     ):
         self.root = root
         self.dim = dim
         self.params = params or FaissParams()
         self.segments = root / "segments"
-        self.segments.mkdir(parents=True, exist_ok=True)
-        self._check_dim()
-        if writable:
-            clean_temporaries(self.segments)
+        self.scale = self._read_info()
+        self.background_reload = background_reload
         if self.params.threads:
             faiss.omp_set_num_threads(self.params.threads)
-        self._reset()
+        self._lock = threading.RLock()
+        self._writer = False
         self._changed = False
-        self._seen_mtime = -1
-        if not self._load_cache():
-            self._rebuild()
+        self._reloading: threading.Thread | None = None
+        self._seen: tuple[int, int] = (-1, -1)
+        self._mem, self._manifest = self._load()
         self._sync(force=True)
 
-    # ----- bookkeeping
+    # ----- files
 
-    def _check_dim(self) -> None:
+    def _read_info(self) -> float:
         info = self.root / "store.json"
-        if info.exists():
-            stored = json.loads(info.read_text())["dim"]
-            if stored != self.dim:
-                raise ValueError(f"this store holds {stored}-d vectors, not {self.dim}-d")
-        else:
-            info.write_text(json.dumps({"dim": self.dim}))
+        if not info.exists():
+            return default_scale(self.dim)
+        raw = json.loads(info.read_text())
+        if raw["dim"] != self.dim:
+            raise StoreMismatch(f"this store holds {raw['dim']}-d vectors, not {self.dim}-d")
+        return float(raw.get("scale") or default_scale(self.dim))
 
-    def _reset(self) -> None:
-        self.index = self._new_index(0)
-        self._names: dict[str, tuple[int, int]] = {}  # segment name -> (first row, rows)
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._ep = np.zeros(0, np.int64)
-        self._start = np.zeros(0, np.float32)
-        self._end = np.zeros(0, np.float32)
-        self._alive = np.zeros(0, bool)
-
-    def _new_index(self, rows: int) -> faiss.Index:
-        """Vectors are held in half precision, like the segments: half the memory and cache
-        file of float32, the same answers (no training needed, unlike 8-bit quantisers)."""
-        fp16 = faiss.ScalarQuantizer.QT_fp16
-        if rows < self.params.exact_below:
-            return faiss.IndexScalarQuantizer(self.dim, fp16, faiss.METRIC_INNER_PRODUCT)
-        index = faiss.IndexHNSWSQ(self.dim, fp16, self.params.hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = self.params.ef_construction
-        return index
-
-    @property
-    def _is_hnsw(self) -> bool:
-        return isinstance(self.index, faiss.IndexHNSW)
-
-    def _materialise(self) -> None:
-        if not self._chunks:
+    def _begin_write(self) -> None:
+        """First write of this process: it holds the write lock, so it owns leftovers."""
+        if self._writer:
             return
-        eps, starts, ends = zip(*self._chunks, strict=True)
-        self._ep = np.concatenate([self._ep, *eps])
-        self._start = np.concatenate([self._start, *starts])
-        self._end = np.concatenate([self._end, *ends])
-        added = sum(len(e) for e in eps)
-        self._alive = np.concatenate([self._alive, np.ones(added, bool)])
-        self._chunks = []
+        self.segments.mkdir(parents=True, exist_ok=True)
+        info = self.root / "store.json"
+        raw = json.loads(info.read_text()) if info.exists() else {"dim": self.dim}
+        if "scale" not in raw:
+            raw["scale"] = self.scale
+            tmp = self.root / ".store.json.tmp"
+            tmp.write_text(json.dumps(raw))
+            os.replace(tmp, info)
+        clean_temporaries(self.segments)
+        clean_temporaries(self.root)
+        self._writer = True
 
-    def _append(self, name: str, episode_id: int) -> None:
-        vectors, starts, ends = read_segment(self.segments, name)
-        first = self.index.ntotal + 0
-        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        self._names[name] = (first, len(vectors))
-        self._chunks.append(
-            (np.full(len(vectors), episode_id, np.int64), np.array(starts), np.array(ends))
+    def _present(self) -> dict[str, int]:
+        try:
+            return list_segments(self.segments)
+        except FileNotFoundError:
+            return {}
+
+    def _mtimes(self) -> tuple[int, int]:
+        out = []
+        for path in (self.segments, self.root / "cache.json"):
+            try:
+                out.append(os.stat(path).st_mtime_ns)
+            except FileNotFoundError:
+                out.append(-1)
+        return out[0], out[1]
+
+    # ----- building the in-memory index
+
+    def _new_mem(self) -> MemoryIndex:
+        p = self.params
+        return MemoryIndex(self.dim, self.scale, SearchParams(p.exact_below, p.rerank))
+
+    def _append(self, mem: MemoryIndex, name: str, episode_id: int, *, in_pq: bool) -> bool:
+        try:
+            vectors, starts, ends = read_segment(self.segments, name)
+        except FileNotFoundError:  # removed by the writer since it was listed
+            return False
+        mem.append(name, episode_id, as_codes(vectors, self.scale), starts, ends, in_pq=in_pq)
+        return True
+
+    def _load(self) -> tuple[MemoryIndex, Manifest]:
+        """A fresh in-memory index from the segments, reusing the cached PQ where it fits."""
+        present = self._present()
+        manifest = read_manifest(self.root) or Manifest()
+        mem = self._new_mem()
+        pq = read_pq(self.root, manifest) if manifest.token else None
+        if pq is not None and pq.d != self.dim:
+            pq = None
+        cached: set[str] = set()
+        if pq is not None:
+            first, gone = 0, []
+            for name, rows in manifest.segments:
+                if name in present and self._append(mem, name, present[name], in_pq=True):
+                    cached.add(name)
+                else:
+                    gone.append((first, rows))
+                first += rows
+            for start, rows in reversed(gone):
+                pq.remove_ids(faiss.IDSelectorRange(start, start + rows))
+            if pq.ntotal != mem.ntotal:  # a segment changed under its name: start over
+                log.warning("index cache does not match the segments; rebuilding")
+                pq, mem, cached = None, self._new_mem(), set()
+        mem.set_pq(pq)
+        if pq is None:
+            manifest = Manifest()
+        for name, ep in sorted(present.items(), key=lambda item: item[1]):
+            if name not in cached:
+                self._append(mem, name, ep, in_pq=False)
+        return mem, manifest
+
+    def _train(self) -> None:
+        mem = self._mem
+        log.info("training the PQ on %d frames", mem.ntotal)
+        mem.set_pq(mem.train_pq(self.params.pq_bytes))
+        self._manifest = Manifest(
+            generation=secrets.token_hex(4) if mem.pq is not None else "",
+            trained_rows=mem.ntotal if mem.pq is not None else 0,
+            segments=self._manifest.segments,
         )
         self._changed = True
 
-    def _rebuild(self) -> None:
-        present = list_segments(self.segments)
-        total = sum(_rows(self.segments / n) for n in present)
-        self._reset()
-        self.index = self._new_index(total)
-        for name, ep in sorted(present.items(), key=lambda item: item[1]):
-            self._append(name, ep)
-        self._materialise()
-        self._changed = True
-
     def _sync(self, force: bool = False) -> None:
-        """Bring the in-memory index in line with the segment folder."""
-        mtime = os.stat(self.segments).st_mtime_ns
-        if not force and mtime == self._seen_mtime:
+        """Bring the in-memory index in line with the segment folder (and a newer PQ)."""
+        seen = self._mtimes()
+        if not force and seen == self._seen:
             return
-        self._seen_mtime = mtime
-        present = list_segments(self.segments)
-        self._materialise()
-        for name in [n for n in self._names if n not in present]:
-            first, rows = self._names.pop(name)
-            self._alive[first : first + rows] = False
+        cache_moved = seen[1] != self._seen[1]
+        self._seen = seen
+        if cache_moved and not self._writer:
+            self._maybe_reload()
+        mem = self._mem
+        present = self._present()
+        for name in [n for n in mem.segments if n not in present]:
+            mem.remove(name)
             self._changed = True
-        new = {n: ep for n, ep in present.items() if n not in self._names}
-        live_rows = int(self._alive.sum())
-        dead_share = 1 - live_rows / len(self._alive) if len(self._alive) else 0.0
-        new_rows = sum(_rows(self.segments / n) for n in new)
-        crosses = not self._is_hnsw and live_rows + new_rows >= self.params.exact_below
-        if dead_share > REBUILD_DEAD_SHARE or crosses:
-            self._rebuild()
+        for name, ep in sorted(present.items(), key=lambda item: item[1]):
+            if name not in mem.segments and self._append(mem, name, ep, in_pq=False):
+                self._changed = True
+        p = self.params
+        if mem.ntotal >= p.exact_below and (
+            mem.pq is None
+            or (self._writer and mem.ntotal >= p.retrain_growth * self._manifest.trained_rows)
+        ):
+            self._train()
+            if self._writer:
+                self.flush()  # readers pick the new PQ up now, not at the end of a long run
+
+    def _maybe_reload(self) -> None:
+        """A reader: the writer published a retrained PQ; load it aside, then swap."""
+        manifest = read_manifest(self.root)
+        if manifest is None or not manifest.generation:
             return
-        for name, ep in sorted(new.items(), key=lambda item: item[1]):
-            self._append(name, ep)
-        self._materialise()
+        if manifest.generation == self._manifest.generation:
+            return
+        if self._reloading is not None and self._reloading.is_alive():
+            return
+        if not self.background_reload:
+            self._mem, self._manifest = self._load()
+            return
+        self._reloading = threading.Thread(target=self._reload, daemon=True, name="sabi-reload")
+        self._reloading.start()
 
-    # ----- the cache
-
-    def _load_cache(self) -> bool:
-        meta = self.root / "cache.npz"
-        if not meta.exists():
-            return False
+    def _reload(self) -> None:
         try:
-            with np.load(meta, allow_pickle=False) as z:
-                token = str(z["token"])
-                names = [str(n) for n in z["names"]]
-                firsts, counts = z["firsts"], z["counts"]
-                ep, start, end, alive = z["ep"], z["start"], z["end"], z["alive"]
-            index = faiss.read_index(str(self.root / f"cache-{token}.faiss"))
-        except Exception as exc:  # a damaged cache is only a slower start
-            log.warning("index cache unreadable (%s); rebuilding from segments", exc)
-            return False
-        if index.ntotal != len(ep) or index.d != self.dim:
-            return False
-        self.index = index
-        self._names = {n: (int(f), int(c)) for n, f, c in zip(names, firsts, counts, strict=True)}
-        self._ep, self._start, self._end, self._alive = ep, start, end, alive
-        self._changed = False
-        return True
-
-    def flush(self) -> None:
-        """Save the derived index so the next open does not rebuild it."""
-        self._materialise()
-        if not self._changed:
+            mem, manifest = self._load()
+        except Exception:  # the old index keeps answering; the next change tries again
+            log.exception("reloading the index failed")
             return
-        token = secrets.token_hex(4)
-        tmp_index = self.root / f".cache-{token}.faiss.tmp"
-        faiss.write_index(self.index, str(tmp_index))
-        os.replace(tmp_index, self.root / f"cache-{token}.faiss")
-        names = list(self._names)
-        tmp_meta = self.root / ".cache.npz.tmp"
-        with tmp_meta.open("wb") as fh:
-            np.savez(
-                fh,
-                token=np.array(token),
-                names=np.array(names, dtype=str),
-                firsts=np.array([self._names[n][0] for n in names], np.int64),
-                counts=np.array([self._names[n][1] for n in names], np.int64),
-                ep=self._ep,
-                start=self._start,
-                end=self._end,
-                alive=self._alive,
-            )
-        os.replace(tmp_meta, self.root / "cache.npz")
-        for old in self.root.glob("cache-*.faiss"):
-            if old.name != f"cache-{token}.faiss":
-                old.unlink(missing_ok=True)
-        self._changed = False
+        with self._lock:
+            self._mem, self._manifest = mem, manifest
+            self._sync(force=True)
 
     # ----- the VectorStore interface
 
@@ -214,57 +233,43 @@ class FaissStore:
         self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray
     ) -> None:
         vectors = check_batch(self.dim, vectors, starts, ends)
-        name = write_segment(self.segments, episode_id, vectors, starts, ends)
-        remove_segments(self.segments, episode_id, keep=name)
-        self._sync(force=True)
+        with self._lock:
+            self._begin_write()
+            name = write_segment(
+                self.segments, episode_id, encode(vectors, self.scale), starts, ends
+            )
+            remove_segments(self.segments, episode_id, keep=name)
+            self._sync(force=True)
 
     def delete(self, episode_id: int) -> None:
-        remove_segments(self.segments, episode_id)
-        self._sync(force=True)
+        with self._lock:
+            if not any(ep == episode_id for ep in self._present().values()):
+                return
+            self._begin_write()
+            remove_segments(self.segments, episode_id)
+            self._sync(force=True)
 
     def search(
         self, queries: np.ndarray, k: int, episodes: Collection[int] | None = None
     ) -> list[list[Hit]]:
-        self._sync()
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         if queries.shape[1] != self.dim:
             raise ValueError(f"query vectors must be {self.dim}-d, not {queries.shape[1]}-d")
-        mask = self._alive
-        if episodes is not None:
-            mask = mask & np.isin(self._ep, np.fromiter(episodes, np.int64))
-        allowed = int(mask.sum())
-        if allowed == 0 or self.index.ntotal == 0:
-            return [[] for _ in queries]
-        k = min(k, allowed)
-        if episodes is not None and allowed <= BRUTE_FORCE_ROWS:
-            rows = np.flatnonzero(mask)
-            sims = queries @ self.index.reconstruct_batch(rows).T
-            top = np.argsort(-sims, axis=1)[:, :k]
-            return [self._hits(rows[top[i]], sims[i, top[i]]) for i in range(len(queries))]
-        params = faiss.SearchParametersHNSW() if self._is_hnsw else faiss.SearchParameters()
-        if self._is_hnsw:
-            params.efSearch = max(self.params.ef_search, k)
-        bitmap = None
-        if allowed < len(mask):
-            bitmap = np.packbits(mask, bitorder="little")
-            params.sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
-        sims, labels = self.index.search(queries, k, params=params)
-        del bitmap
-        return [self._hits(labels[i], sims[i]) for i in range(len(queries))]
-
-    def _hits(self, rows: np.ndarray, sims: np.ndarray) -> list[Hit]:
-        return [
-            Hit(int(self._ep[r]), float(self._start[r]), float(self._end[r]), float(s))
-            for r, s in zip(rows, sims, strict=True)
-            if r >= 0
-        ]
+        with self._lock:
+            self._sync()
+            allowed = None
+            if episodes is not None:
+                wanted = set(episodes)
+                allowed = {n for n in self._mem.segments if segment_episode(n) in wanted}
+            return self._mem.search(queries, k, allowed)
 
     def episode_ids(self) -> set[int]:
-        return set(list_segments(self.segments).values())
+        return set(self._present().values())
 
     def count(self) -> int:
-        self._sync()
-        return int(self._alive.sum()) + sum(len(c[0]) for c in self._chunks)
+        with self._lock:
+            self._sync()
+            return self._mem.ntotal
 
     def size_bytes(self) -> int:
         total = 0
@@ -273,12 +278,25 @@ class FaissStore:
                 total += path.stat().st_size if path.is_file() else 0
         return total
 
+    def flush(self) -> None:
+        """The writer publishes the derived index so the next open does not rebuild it."""
+        with self._lock:
+            if not self._writer or not self._changed:
+                return
+            order = sorted(self._mem.segments.items(), key=lambda item: item[1][0])
+            self._manifest.segments = [(name, rows) for name, (_, rows) in order]
+            self._manifest = write_cache(self.root, self._manifest, self._mem.pq)
+            self._seen = self._mtimes()
+            self._changed = False
+
+    def wait_reload(self, timeout: float | None = None) -> None:
+        """Wait for a background reload in progress (tests, benchmarks)."""
+        thread = self._reloading
+        if thread is not None:
+            thread.join(timeout)
+
     def close(self) -> None:
         try:
             self.flush()
         except OSError as exc:
             log.warning("could not save the index cache: %s", exc)
-
-
-def _rows(path: Path) -> int:
-    return int(np.load(path, mmap_mode="r").shape[0])

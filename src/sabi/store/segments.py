@@ -1,10 +1,10 @@
-"""Immutable per-episode segment files: the durable truth the FAISS index is rebuilt from.
+"""Immutable per-episode segment files: the one durable copy of every frame vector.
 
-A segment is one .npy file of records (start, end: float32 seconds; vec: float16 vector),
-written to a temporary name, fsynced and renamed into place, so a crash leaves either the whole
-segment or none. Half precision halves the disk a frame takes and costs nothing measurable in
-similarity (unit vectors' components are small; float16 keeps ~3 significant digits).
-Names carry a random generation so a re-indexed episode never reuses a stale cached row.
+A segment is one .npy file of records (start, end: float32 seconds; vec: int8 codes, see
+codec.py), written to a temporary name, fsynced and renamed into place, so a crash leaves
+either the whole segment or none. Everything else the store keeps is derived from segments and
+can be rebuilt from them. Names carry a random generation so a re-indexed episode never reuses a
+stale cached row. Segments of earlier layouts (float16 records, float32 columns) still load.
 """
 
 from __future__ import annotations
@@ -35,16 +35,17 @@ def list_segments(root: Path) -> dict[str, int]:
 
 
 def segment_dtype(dim: int) -> np.dtype:
-    return np.dtype([("start", "<f4"), ("end", "<f4"), ("vec", "<f2", (dim,))])
+    return np.dtype([("start", "<f4"), ("end", "<f4"), ("vec", "i1", (dim,))])
 
 
 def write_segment(
-    root: Path, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray
+    root: Path, episode_id: int, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray
 ) -> str:
-    data = np.empty(len(vectors), segment_dtype(vectors.shape[1]))
+    """Write one episode's int8 codes and times durably; returns the segment's name."""
+    data = np.empty(len(codes), segment_dtype(codes.shape[1]))
     data["start"] = starts
     data["end"] = ends
-    data["vec"] = vectors
+    data["vec"] = codes
     name = f"ep{episode_id}-{secrets.token_hex(4)}.npy"
     tmp = root / f".{name}.tmp"
     with tmp.open("wb") as fh:
@@ -57,7 +58,8 @@ def write_segment(
 
 
 def read_segment(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vectors, starts, ends). Memory-mapped: only the touched pages are read."""
+    """(codes or float vectors of older layouts, starts, ends). Memory-mapped: only the
+    touched pages are read."""
     data = np.load(root / name, mmap_mode="r")
     if data.dtype.names is None:  # the first layout: float32 columns [start, end, vector...]
         return data[:, 2:], data[:, 0], data[:, 1]
@@ -72,7 +74,8 @@ def remove_segments(root: Path, episode_id: int, keep: str | None = None) -> Non
 
 
 def clean_temporaries(root: Path) -> None:
-    """Half-written segments from a killed process."""
+    """Half-written files of a killed writer. Only a process holding the data directory's
+    write lock may call this: another writer's temporary file is live."""
     for entry in os.scandir(root):
         if entry.name.startswith(".") and entry.name.endswith(".tmp"):
             os.unlink(entry.path)
