@@ -11,6 +11,7 @@ everything they do can be done, and tested, without either.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Any
 from sabi.catalog import Catalog
 from sabi.describe import make_embedder
 from sabi.describe.base import Embedder
+from sabi.errors import DescriptorMismatch
 from sabi.locks import write_lock
 from sabi.pipeline.indexer import Indexer, Progress, RunReport, Source
+from sabi.pipeline.precomputed import EpisodeVectors, add_episodes
 from sabi.search.models import SearchResponse
 from sabi.search.searcher import Filters, Searcher
 from sabi.settings import Settings, load_settings
@@ -90,6 +93,26 @@ class Sabi:
     ) -> RunReport:
         source = Source(show=show, tag=tag, episode=episode, link=link)
         return self.indexer.run(targets, source, progress=progress, threaded=threaded)
+
+    def add_vectors(
+        self, items: Iterable[EpisodeVectors], *, descriptor: str | None = None
+    ) -> list[int]:
+        """Add episodes from precomputed frame vectors (no video is decoded); returns their
+        ids. ``descriptor`` names what made the vectors; it must be the configured one, since
+        queries are described by it. An episode added again (same ``path``) is replaced."""
+        name, dim = self.embedder.name, self.embedder.dim
+        if descriptor is not None and descriptor != name:
+            raise DescriptorMismatch(
+                f"these vectors were made by {descriptor!r}, but {name!r} is configured "
+                f"(set descriptor = {descriptor!r})"
+            )
+        lock = write_lock(self.settings.data_dir)
+        try:
+            self.indexer.reconcile()
+            return add_episodes(self.catalog, self.store, name, dim, items)
+        finally:
+            self.store.flush()
+            lock.release()
 
     def search(
         self,

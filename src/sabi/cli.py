@@ -218,6 +218,27 @@ def remove(
     out.print(f"removed {n} episode(s)")
 
 
+@app.command(name="add-vectors")
+def add_vectors(
+    files: Annotated[list[Path], typer.Argument(help="Vector files (.npz, see docs/vectors.md).")],
+    config: ConfigOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Add episodes from precomputed frame vectors, without decoding video."""
+    from sabi.pipeline.precomputed import read_vector_file
+
+    try:
+        with _open(config, data_dir) as sabi:
+            for path in files:
+                vf = read_vector_file(path)
+                ids = sabi.add_vectors(vf.items(), descriptor=vf.descriptor)
+                out.print(f"{path}: added {len(ids)} episode(s), {vf.frames} frames")
+    except FileNotFoundError as exc:
+        raise _fail(f"no such file: {exc.filename}") from None
+    except SabiError as exc:
+        raise _fail(str(exc)) from None
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (setting: host).")] = None,

@@ -225,9 +225,7 @@ class Indexer:
             return report
         finally:
             progress.end()
-            flush = getattr(self.store, "flush", None)
-            if flush is not None:
-                flush()
+            self.store.flush()
             lock.release()
 
     def _index(

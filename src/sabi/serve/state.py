@@ -67,9 +67,7 @@ class LockedStore:
 
     def flush(self) -> None:
         with self._lock:
-            flush = getattr(self._store, "flush", None)
-            if flush is not None:
-                flush()
+            self._store.flush()
 
     def close(self) -> None:
         with self._lock:

@@ -23,6 +23,8 @@ class VectorStore(Protocol):
     """Frame vectors keyed by episode. Vectors are unit length; similarity is inner product.
 
     ``add`` is durable when it returns: an episode is marked indexed in SQL only after it.
+    ``add``, ``delete`` and ``flush`` are for the holder of the data directory's write lock;
+    any number of other processes may search at the same time.
     """
 
     dim: int
@@ -54,6 +56,10 @@ class VectorStore(Protocol):
 
     def size_bytes(self) -> int:
         """Space the store takes on disk (0 when it cannot tell, e.g. a remote server)."""
+        ...
+
+    def flush(self) -> None:
+        """Make derived state durable (the end of a write run); a no-op for readers."""
         ...
 
     def close(self) -> None: ...

@@ -51,6 +51,7 @@ class FaissParams:
     rerank: int = 4000  # PQ candidates re-ranked with the int8 codes
     pq_bytes: int = 64  # PQ code bytes per frame (4-bit sub-quantisers)
     retrain_growth: float = 2.0  # retrain the PQ when the library grew this much since
+    shards: int = 2  # PQ scanned in this many parallel parts (from 100k frames)
     threads: int = 0
 
 
@@ -125,7 +126,7 @@ class FaissStore:
 
     def _new_mem(self) -> MemoryIndex:
         p = self.params
-        return MemoryIndex(self.dim, self.scale, SearchParams(p.exact_below, p.rerank))
+        return MemoryIndex(self.dim, self.scale, SearchParams(p.exact_below, p.rerank, p.shards))
 
     def _append(self, mem: MemoryIndex, name: str, episode_id: int, *, in_pq: bool) -> bool:
         try:

@@ -35,6 +35,7 @@ EXACT_FILTER_SHARE = 0.2  # filtered searches over less of the library than this
 class SearchParams:
     exact_below: int = 50_000
     rerank: int = 4000
+    shards: int = 2
 
 
 class Rows:
@@ -95,6 +96,26 @@ def new_pq(dim: int, code_bytes: int) -> faiss.IndexPQ | None:
     return pq
 
 
+def fast_scan(pq: faiss.IndexPQ, shards: int) -> faiss.Index:
+    """Fast-scan copies of consecutive row ranges of ``pq``, labelled as rows of the whole."""
+    n = pq.ntotal
+    if shards <= 1 or n < 100_000:
+        return faiss.IndexPQFastScan(pq)
+    codes = faiss.rev_swig_ptr(pq.codes.data(), n * pq.code_size).reshape(n, pq.code_size)
+    whole = faiss.IndexShards(pq.d, True, True)  # threaded, successive ids
+    bounds = np.linspace(0, n, shards + 1).astype(int)
+    parts = []
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        part = faiss.IndexPQ(pq.d, pq.pq.M, pq.pq.nbits, pq.metric_type)
+        part.pq = pq.pq
+        part.is_trained = True
+        part.add_sa_codes(np.ascontiguousarray(codes[lo:hi]))
+        parts.append(faiss.IndexPQFastScan(part))
+    for part in parts:
+        whole.add_shard(part)
+    return whole
+
+
 class MemoryIndex:
     """Segments' frames held for search; see the module docstring."""
 
@@ -152,10 +173,12 @@ class MemoryIndex:
         self.pq = pq
         self._fast = None
 
-    def fast(self) -> faiss.IndexPQFastScan:
+    def fast(self) -> faiss.Index:
+        """The fast-scan copy of the PQ, split in ``shards`` scanned in parallel threads (one
+        query is otherwise scanned by one core)."""
         assert self.pq is not None
         if self._fast is None:
-            self._fast = faiss.IndexPQFastScan(self.pq)
+            self._fast = fast_scan(self.pq, self.params.shards)
         return self._fast
 
     def train_pq(
@@ -181,6 +204,14 @@ class MemoryIndex:
             return np.zeros((0, self.dim), np.float32)
         raw = faiss.rev_swig_ptr(self.exact.codes.data(), n * self.dim).reshape(n, self.dim)
         return decode((raw[rows] ^ np.uint8(0x80)).view(np.int8), self.scale)
+
+    def similarities(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
+        """Exact similarity of ``query`` to ``rows``, straight from the stored bytes: a code
+        byte b stands for (b - 128) / scale, so x.q = (b.q - 128 sum(q)) / scale."""
+        n = self.exact.ntotal
+        raw = faiss.rev_swig_ptr(self.exact.codes.data(), n * self.dim).reshape(n, self.dim)
+        dots = np.take(raw, rows, axis=0).astype(np.float32) @ query
+        return (dots - np.float32(128.0) * query.sum(dtype=np.float32)) / np.float32(self.scale)
 
     @property
     def ntotal(self) -> int:
@@ -245,7 +276,7 @@ class MemoryIndex:
                 c = c[keep]
                 if len(c) < k:
                     return None
-            sims = self.vectors(c) @ q
+            sims = self.similarities(c, q)
             top = np.argsort(-sims)[:k]
             out.append(self.rows.hits(c[top], sims[top]))
         return out
