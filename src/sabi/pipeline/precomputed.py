@@ -51,6 +51,13 @@ class EpisodeVectors:
     def key(self) -> str:
         return self.path or f"vectors://{self.show}/{self.filename or self.episode}"
 
+    def display_name(self) -> str:
+        if self.filename:
+            return self.filename
+        if self.episode is not None:
+            return f"{self.show} - {self.episode:g}"
+        return Path(self.key()).name
+
     def check(self, dim: int) -> None:
         n = len(self.vectors)
         if self.vectors.ndim != 2 or self.vectors.shape[1] != dim:
@@ -76,15 +83,15 @@ def add_episodes(
     ids = []
     for item in items:
         item.check(dim)
-        show_id = catalog.ensure_show(item.show, item.tag)
         old = catalog.episode_by_path(item.key())
         if old is not None:
             store.delete(old.id)
             catalog.delete_episodes([old.id])
+        show_id = catalog.ensure_show(item.show, item.tag)
         episode_id = catalog.begin_episode(
             show_id,
             item.key(),
-            filename=item.filename or Path(item.key()).name,
+            filename=item.display_name(),
             number=item.episode,
             size=0,
             mtime=0.0,
