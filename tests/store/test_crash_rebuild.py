@@ -39,8 +39,11 @@ def test_kill_during_rebuilds_leaves_a_store_that_opens_and_answers(tmp_path):
     root = tmp_path / "faiss"
     eps = _episodes()
     rng = np.random.default_rng(8)
-    for delay in (0.6, 1.1, 1.7, 2.4, 3.2):
+    for delay in (0.1, 0.5, 1.0, 1.6, 2.3):
         proc = subprocess.Popen([sys.executable, "-c", WRITER, str(root)], stdout=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while not (root / "segments").is_dir() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the writer has started writing (imports take a while on CI)
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

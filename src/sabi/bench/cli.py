@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Benchmarks (accuracy, indexing speed, search at scale); results go to bench/results/.",
+    help="Benchmarks (accuracy, indexing speed, the store at scale); results go to bench/results/.",
     no_args_is_help=True,
 )
 
@@ -77,26 +77,36 @@ def indexing(
 
 
 @app.command()
-def scale(
+def store(
     quick: QuickOpt = False,
     sizes: Annotated[
-        str | None, typer.Option(help="Index sizes, comma-separated (default 100000,1000000).")
+        str | None,
+        typer.Option(
+            help="Library sizes in frames, comma-separated; 0 is the corpus alone "
+            "(default 0,100000,1000000; --quick 0,100000)."
+        ),
     ] = None,
-    milvus: Annotated[
-        bool, typer.Option("--milvus/--no-milvus", help="Milvus Lite at 100k.")
+    growth: Annotated[
+        int | None, typer.Option(help="Frames of the growth curve (default 1000000; 0: none).")
+    ] = None,
+    legacy: Annotated[
+        bool,
+        typer.Option("--legacy/--no-legacy", help="Also the HNSW-era store's growth curve."),
     ] = True,
-    rebuild: Annotated[bool, typer.Option(help="Rebuild cached indexes.")] = False,
+    rebuild: Annotated[bool, typer.Option(help="Rebuild cached libraries.")] = False,
     work: WorkOpt = Path("bench/work"),
     results: ResultsOpt = Path("bench/results"),
     media: MediaOpt = None,
 ) -> None:
-    """Search at 100k/1M frames: FAISS flat/HNSW (and Milvus Lite): build, RSS, disk, recall, latency."""
-    from sabi.bench.scale import bench_scale
+    """The embedded store at scale, as shipped: disk, memory, open time, recall, end to end."""
+    from sabi.bench.store import bench_store
 
     paths = _paths(work, results, media, quick)
-    default = "100000" if quick else "100000,1000000"
+    default = "0,100000" if quick else "0,100000,1000000"
     n = [int(x.replace("_", "")) for x in (sizes or default).split(",") if x]
-    typer.echo(f"wrote {bench_scale(paths, sizes=n, milvus=milvus and not quick, rebuild=rebuild)}")
+    g = growth if growth is not None else (100_000 if quick else 1_000_000)
+    out = bench_store(paths, sizes=n, growth=g, legacy=legacy and not quick, rebuild=rebuild)
+    typer.echo(f"wrote {out}")
 
 
 @app.command(name="all")
@@ -118,6 +128,13 @@ def all_(
         media=media,
     )
     indexing(quick=quick, minutes=None, work=work, results=results, media=media)
-    scale(
-        quick=quick, sizes=None, milvus=True, rebuild=False, work=work, results=results, media=media
+    store(
+        quick=quick,
+        sizes=None,
+        growth=None,
+        legacy=True,
+        rebuild=False,
+        work=work,
+        results=results,
+        media=media,
     )
