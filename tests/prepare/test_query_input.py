@@ -98,3 +98,37 @@ def test_prepare_cuts_bars_and_scales():
     assert out.rgb.shape == (160, 320, 3)
     (kept,) = prepare_query_frames([QueryFrame(0.0, frame)], 320, False, 24)
     assert kept.rgb.shape == (240, 320, 3)
+
+
+def _encoded(rgb: np.ndarray, fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, fmt, **kw)
+    return buf.getvalue()
+
+
+def test_png_screenshots_decode_to_the_same_pixels_on_the_fast_path():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 255, (90, 160, 3), dtype=np.uint8)
+    (frame,) = load_query(_encoded(rgb, "PNG"))
+    np.testing.assert_array_equal(frame.rgb, rgb)
+    rgba = np.dstack([rgb, np.full((90, 160), 255, np.uint8)])
+    rgba[:10, :10, 3] = 0  # transparent corner: Pillow's path composites it on black
+    (frame,) = load_query(_encoded(rgba, "PNG"))
+    assert frame.rgb.shape == (90, 160, 3) and frame.rgb[:10, :10].max() == 0
+    broken = _encoded(rgb, "PNG")
+    with pytest.raises(BadInput):
+        load_query(broken[: len(broken) // 2])
+
+
+def test_large_stills_are_decoded_reduced_to_the_same_answer():
+    """A 1920x1080 JPEG or PNG query: decoded at reduced size, it prepares to the same
+    320-wide frame as a full decode, to within rounding."""
+    y, x = np.mgrid[0:1080, 0:1920]
+    rgb = np.dstack([(x // 7) % 256, (y // 5) % 256, ((x + y) // 11) % 256]).astype(np.uint8)
+    rgb[:120] = 0  # letterbox bars
+    rgb[-120:] = 0
+    for data in (_encoded(rgb, "JPEG", quality=95), _encoded(rgb, "PNG")):
+        full = prepare_query_frames(load_query(data), 320, True, 24)[0].rgb
+        reduced = prepare_query_frames(load_query(data, QueryLimits(shrink_to=640)), 320, True, 24)
+        assert reduced[0].rgb.shape == full.shape == (140, 320, 3)  # the bars were cut
+        assert np.abs(reduced[0].rgb.astype(int) - full).mean() < 4

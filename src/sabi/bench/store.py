@@ -241,7 +241,7 @@ def child_recall(a: dict[str, Any]) -> dict[str, Any]:
         synthetic_ids = z["synthetic_ids"]
     items = list(synthetic_items(Path(a["pool"]), a["n"] - len(real_v)))
     base = np.concatenate([real_v, *[it.vectors for it in items]])
-    keys = list(zip(real_ep.tolist(), np.round(real_t, 3).tolist(), strict=True))
+    keys = [(int(ep), round(float(t), 3)) for ep, t in zip(real_ep, real_t, strict=True)]
     for ep, it in zip(synthetic_ids.tolist(), items, strict=True):
         keys += [(ep, round(float(t), 3)) for t in it.starts]
     del items
@@ -455,6 +455,9 @@ def bench_store(
         build = json.loads(marker.read_text())["build"]
         say(f"store: {n:,} frames: end to end, shipped settings")
         e2e = _child("e2e", {"data_dir": str(data_dir), "queries": report_queries})
+        if n == 0:  # the corpus alone: the baseline of the end-to-end tables
+            per_size[n] = {"build": build, "e2e": e2e}
+            continue
         say(f"store: {n:,} frames: store step against exact search")
         recall = _child(
             "recall",

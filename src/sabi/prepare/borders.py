@@ -47,7 +47,7 @@ def _dark_run(lines_mean: np.ndarray, lines_std: np.ndarray, level: int) -> int:
 
 def frame_bars(frame: np.ndarray, level: int) -> tuple[int, int, int, int] | None:
     """(top, bottom, left, right) dark-bar sizes in pixels; None for an all-dark frame."""
-    grey = frame.mean(axis=2) if frame.ndim == 3 else frame.astype(np.float32)
+    grey = frame.mean(axis=2, dtype=np.float32) if frame.ndim == 3 else frame.astype(np.float32)
     rows_mean, rows_std = grey.mean(axis=1), grey.std(axis=1)
     cols_mean, cols_std = grey.mean(axis=0), grey.std(axis=0)
     top = _dark_run(rows_mean, rows_std, level)

@@ -45,6 +45,7 @@ class Searcher:
             max_pixels=settings.max_image_pixels,
             max_frames=settings.query_frames,
             max_seconds=settings.max_query_seconds,
+            shrink_to=2 * settings.resolution,
         )
 
     def search_bytes(
