@@ -111,3 +111,22 @@ def test_reopening_after_removals_and_re_adds_matches_a_fresh_build(tmp_path):
     for x, y in zip(a, b, strict=True):  # the same frames (episode 6 ties with 9: compare scores)
         assert [h.score for h in x[:5]] == pytest.approx([h.score for h in y[:5]], abs=1e-6)
         assert (x[0].episode_id, x[0].start) in {(h.episode_id, h.start) for h in y[:2]}
+
+
+def test_a_writer_is_a_reader_again_after_its_run(tmp_path):
+    """A server that indexed in-process (admin route) must not publish caches while a later
+    `sabi index` in another process holds the write lock."""
+    root = tmp_path / "faiss"
+    server = FaissStore(root, DIM, PARAMS)
+    for ep, v in enumerate(_episodes(8), start=1):  # 2,400 frames: a PQ is trained
+        _add(server, ep, v)
+    server.flush()
+    indexer = FaissStore(root, DIM, PARAMS)
+    for ep, v in enumerate(_episodes(10, show=1), start=20):  # past twice: it retrains
+        _add(indexer, ep, v)
+        before = _files(root)
+        server.search(v[:2], k=5)
+        assert _files(root) == before
+    indexer.flush()
+    server.wait_reload()
+    assert server.count() == 18 * 300

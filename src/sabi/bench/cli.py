@@ -94,6 +94,17 @@ def store(
         typer.Option("--legacy/--no-legacy", help="Also the HNSW-era store's growth curve."),
     ] = True,
     rebuild: Annotated[bool, typer.Option(help="Rebuild cached libraries.")] = False,
+    milvus_uri: Annotated[
+        str | None,
+        typer.Option(help="Also measure a running Milvus server (http://127.0.0.1:19530)."),
+    ] = None,
+    milvus_sizes: Annotated[str, typer.Option(help="Library sizes on Milvus.")] = "100000",
+    milvus_pid: Annotated[
+        int | None, typer.Option(help="The server's process id (for its memory).")
+    ] = None,
+    milvus_data: Annotated[
+        Path | None, typer.Option(help="The server's data folder (for its disk).")
+    ] = None,
     work: WorkOpt = Path("bench/work"),
     results: ResultsOpt = Path("bench/results"),
     media: MediaOpt = None,
@@ -105,7 +116,17 @@ def store(
     default = "0,100000" if quick else "0,100000,1000000"
     n = [int(x.replace("_", "")) for x in (sizes or default).split(",") if x]
     g = growth if growth is not None else (100_000 if quick else 1_000_000)
-    out = bench_store(paths, sizes=n, growth=g, legacy=legacy and not quick, rebuild=rebuild)
+    milvus = None
+    if milvus_uri:
+        milvus = {
+            "uri": milvus_uri,
+            "pid": milvus_pid,
+            "data": str(milvus_data) if milvus_data else None,
+            "sizes": [int(x.replace("_", "")) for x in milvus_sizes.split(",") if x],
+        }
+    out = bench_store(
+        paths, sizes=n, growth=g, legacy=legacy and not quick, rebuild=rebuild, milvus=milvus
+    )
     typer.echo(f"wrote {out}")
 
 
@@ -134,6 +155,10 @@ def all_(
         growth=None,
         legacy=True,
         rebuild=False,
+        milvus_uri=None,
+        milvus_sizes="100000",
+        milvus_pid=None,
+        milvus_data=None,
         work=work,
         results=results,
         media=media,

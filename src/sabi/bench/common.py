@@ -230,17 +230,27 @@ def children_rss_mib(pid: int | None = None) -> float:
 
 
 def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Run a command; (wall seconds, peak RSS MiB of the process itself, exit status)."""
+    """Run a command; (wall seconds, peak RSS MiB of the process itself, exit status).
+
+    The peak is the kernel's high-water mark of that process (VmHWM), read while it runs:
+    ``wait4``'s ru_maxrss would carry the harness's own peak into the child (a forked child
+    starts from its parent's figure; `/bin/true` reported 428 MiB that way)."""
     with tempfile.TemporaryFile() as errors:
         t0 = time.perf_counter()
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = 0.0
+        while True:
+            pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, rss_mib(proc.pid, key="VmHWM"))
+            time.sleep(0.02)
         wall = time.perf_counter() - t0
         proc.returncode = code = os.waitstatus_to_exitcode(status)
         if code:
             errors.seek(0)
             sys.stderr.write(errors.read().decode(errors="replace")[-4000:])
-    return wall, usage.ru_maxrss / 1024, code
+    return wall, peak, code
 
 
 def dir_bytes(path: Path) -> int:

@@ -75,7 +75,7 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
 
     data_dir = Path(a["data_dir"])
     shutil.rmtree(data_dir, ignore_errors=True)
-    sabi = Sabi(_settings(data_dir))
+    sabi = Sabi(_settings(data_dir, **a.get("params", {})))
     # The real corpus through the real pipeline; the vectors it stores are kept (float32) so
     # the recall child can compare with exact search over what was really added.
     store, kept = sabi.store, []
@@ -95,6 +95,9 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
     t1 = time.perf_counter()
     ids = sabi.add_vectors(synthetic_items(Path(a["pool"]), a["n"] - real_frames))
     t_add = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    count = sabi.store.count()  # a server: every row searchable (its index built) by now
+    t_ready = time.perf_counter() - t2
     sabi.close()
     np.savez(
         data_dir / "bench-real.npz",
@@ -112,11 +115,13 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
         "build_real_s": t_real,
         "build_synthetic_s": t_add,
         "synthetic_frames_per_s": (a["n"] - real_frames) / t_add,
+        "ready_s": t_ready,
+        "stored": count,
         "show_frames_per_hour": show_frames / show_seconds * 3600,
         "bytes_total": dir_bytes(data_dir) - (data_dir / "bench-real.npz").stat().st_size,
         "bytes_segments": dir_bytes(faiss_dir / "segments"),
         "bytes_cache": sum(p.stat().st_size for p in faiss_dir.glob("pq-*.faiss"))
-        + (faiss_dir / "cache.json").stat().st_size,
+        + sum(p.stat().st_size for p in faiss_dir.glob("cache.json")),
         "bytes_sql": (data_dir / "sabi.db").stat().st_size,
         **_memory(),
     }
@@ -235,7 +240,7 @@ def child_recall(a: dict[str, Any]) -> dict[str, Any]:
     from sabi.store.faiss_store import FaissParams, FaissStore
 
     data_dir = Path(a["data_dir"])
-    settings = _settings(data_dir)
+    settings = _settings(data_dir, **a.get("params", {}))
     with np.load(data_dir / "bench-real.npz") as z:
         real_v, real_ep, real_t = z["vectors"], z["episodes"], z["starts"]
         synthetic_ids = z["synthetic_ids"]
@@ -258,6 +263,18 @@ def child_recall(a: dict[str, Any]) -> dict[str, Any]:
     del base
     report = len(real_queries) + len(synthetic)
     out: dict[str, Any] = {"real_queries": len(real_queries), "sweep": {}, "tune": {}}
+    if settings.store != "faiss":  # one configuration, the settings' (stated in the report)
+        from sabi.store import open_store
+
+        t = time.perf_counter()
+        store = open_store(settings, 512)
+        opened = time.perf_counter() - t
+        out["sweep"]["shipped"] = {
+            "open_s": opened,
+            **store_quality(store, queries[:report], truth_keys[:report], settings.top_k),
+        }
+        store.close()
+        return {**out, **_memory()}
     for rerank in a["reranks"]:
         p = FaissParams(exact_below=settings.exact_below, rerank=rerank, pq_bytes=settings.pq_bytes)
         t = time.perf_counter()
@@ -417,7 +434,13 @@ def _child(mode: str, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def bench_store(
-    paths: BenchPaths, *, sizes: list[int], growth: int, legacy: bool, rebuild: bool
+    paths: BenchPaths,
+    *,
+    sizes: list[int],
+    growth: int,
+    legacy: bool,
+    rebuild: bool,
+    milvus: dict[str, Any] | None = None,
 ) -> Path:
     from sabi.bench.accuracy import make_queries
     from sabi.bench.corpus import build_corpus
@@ -470,6 +493,10 @@ def bench_store(
             },
         )
         per_size[n] = {"build": build, "e2e": e2e, "recall": recall}
+    milvus_runs = {}
+    if milvus:
+        for n in milvus["sizes"]:
+            milvus_runs[n] = _milvus(paths, n, milvus, corpus, pool, report_queries, split)
     curves = {}
     if growth:
         say(f"store: growth curve to {growth:,} frames")
@@ -480,7 +507,67 @@ def bench_store(
             curves["HNSW store (previous release)"] = _child(
                 "growth", {"pool": str(pool), "n": growth, "legacy": str(pkg), **split}
             )
-    return write_report(paths, info, per_size, curves)
+    return write_report(paths, info, per_size, curves, milvus_runs)
+
+
+def milvus_params() -> dict[str, Any]:
+    """The Milvus settings the benchmark states (the shipped defaults of those settings)."""
+    from sabi.settings import Settings
+
+    s = Settings.model_validate({})
+    return {
+        "hnsw_m": s.hnsw_m,
+        "hnsw_ef_construction": s.hnsw_ef_construction,
+        "hnsw_ef_search": s.hnsw_ef_search,
+    }
+
+
+def _milvus(
+    paths: BenchPaths,
+    n: int,
+    server: dict[str, Any],
+    corpus: Any,
+    pool: Path,
+    report_queries: list[dict[str, Any]],
+    split: dict[str, Any],
+) -> dict[str, Any]:
+    """The same library, build, end-to-end and recall measurements on a Milvus server."""
+    data_dir = paths.work / "store" / f"milvus-{n}"
+    params = {
+        "store": "milvus",
+        "milvus_uri": server["uri"],
+        "milvus_collection": f"bench_{n}_{int(time.time())}",
+    }
+    say(f"store: Milvus server: building a {n:,}-frame library ({milvus_params()})")
+    build = _child(
+        "build",
+        {
+            "data_dir": str(data_dir),
+            "n": n,
+            "pool": str(pool),
+            "params": params,
+            "show_dir": str(corpus.show_dir),
+            "distractor_dir": str(corpus.distractor_dir),
+        },
+    )
+    build["server_rss_mib"] = rss_mib(server["pid"]) if server.get("pid") else None
+    build["server_disk_bytes"] = dir_bytes(Path(server["data"])) if server.get("data") else None
+    say(f"store: Milvus server, {n:,} frames: end to end")
+    e2e = _child("e2e", {"data_dir": str(data_dir), "queries": report_queries, "params": params})
+    say(f"store: Milvus server, {n:,} frames: store step against exact search")
+    recall = _child(
+        "recall",
+        {
+            "data_dir": str(data_dir),
+            "pool": str(pool),
+            "n": n,
+            "reranks": [],
+            "params": params,
+            **split,
+        },
+    )
+    server_rss = rss_mib(server["pid"]) if server.get("pid") else None
+    return {"build": build, "e2e": e2e, "recall": recall, "server_rss_mib": server_rss}
 
 
 if __name__ == "__main__":

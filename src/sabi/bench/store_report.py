@@ -49,6 +49,7 @@ def write_report(
     info: RunInfo,
     per_size: dict[int, dict[str, Any]],
     curves: dict[str, dict[str, Any]],
+    milvus: dict[int, dict[str, Any]] | None = None,
 ) -> Path:
     for n, r in per_size.items():
         r["build"]["n_frames"] = max(n, r["build"]["real_frames"])
@@ -196,14 +197,76 @@ def write_report(
         "frames moved by real edit differences.\n\n",
         _sweep_tables(per_size, shipped.rerank),
     ]
+    if milvus:
+        parts.append(_milvus(per_size, milvus))
     if curves:
         parts.append(_growth(curves))
-    data = {"run": info.as_dict(), **_json(per_size, curves)}
+    data = {"run": info.as_dict(), **_json(per_size, curves, milvus or {})}
     return write(paths, "store", "\n".join(parts), data)
 
 
-def _json(per_size: dict[int, Any], curves: dict[str, Any]) -> dict[str, Any]:
-    return {"sizes": {str(k): v for k, v in per_size.items()}, "growth": curves}
+def _json(
+    per_size: dict[int, Any], curves: dict[str, Any], milvus: dict[int, Any]
+) -> dict[str, Any]:
+    return {
+        "sizes": {str(k): v for k, v in per_size.items()},
+        "growth": curves,
+        "milvus": {str(k): v for k, v in milvus.items()},
+    }
+
+
+def _milvus(per_size: dict[int, dict[str, Any]], milvus: dict[int, dict[str, Any]]) -> str:
+    s = Settings.model_validate({})
+    rows = []
+    for n, m in sorted(milvus.items()):
+        for name, r in (("FAISS (embedded)", per_size.get(n)), ("Milvus server", m)):
+            if r is None:
+                continue
+            nr = r["recall"]["real_queries"]
+            q = (
+                next(iter(r["recall"]["sweep"].values()))
+                if name.startswith("Milvus")
+                else (r["recall"]["sweep"][str(s.rerank)])
+            )
+            rows.append(
+                [
+                    f"{n:,}",
+                    name,
+                    num(r["build"]["build_synthetic_s"] + r["build"]["build_real_s"], 0),
+                    *[num(x) for x in percentiles(r["e2e"]["latency_ms"], (50, 99))],
+                    pct(np.mean(r["e2e"]["top1_episode"]), 1),
+                    f"{np.mean(q['recall10'][:nr]):.4f}",
+                    pct(np.mean(q["missed"][:nr]), 2),
+                    num(np.median(q["latency_ms"]), 2),
+                    num(r["e2e"]["rss_mib"], 0),
+                    num(m["server_rss_mib"], 0) if name.startswith("Milvus") else "–",
+                ]
+            )
+    return (
+        "\n## The Milvus server beside the embedded store\n\n"
+        "The same libraries (corpus through the pipeline, synthetic episodes through "
+        "`Sabi.add_vectors`) in the real Milvus standalone server (2.3.5, on loopback, on the "
+        "same 2 cores), with the settings' index: HNSW, IP metric, "
+        f"M={s.hnsw_m}, efConstruction={s.hnsw_ef_construction}, search ef="
+        f"max({s.hnsw_ef_search}, top_k), Strong consistency. Build = pipeline + inserts + "
+        "flush + the index ready for search.\n\n"
+        + table(
+            [
+                "frames",
+                "store",
+                "build s",
+                "e2e p50 ms",
+                "e2e p99 ms",
+                "top-1 episode",
+                "recall@10 screenshots",
+                "missed",
+                "store step p50 ms",
+                "sabi RSS MiB",
+                "server RSS MiB",
+            ],
+            rows,
+        )
+    )
 
 
 def _sweep_tables(per_size: dict[int, dict[str, Any]], chosen: int) -> str:

@@ -137,6 +137,7 @@ class Indexer:
             self.catalog.update_episode(episode_id, status="removing")
         for episode_id in ids:
             self.store.delete(episode_id)
+        self.store.flush()
         self.catalog.delete_episodes(ids)
         return len(ids)
 

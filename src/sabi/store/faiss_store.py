@@ -142,6 +142,9 @@ class FaissStore:
         manifest = read_manifest(self.root) or Manifest()
         mem = self._new_mem()
         pq = read_pq(self.root, manifest) if manifest.token else None
+        if pq is None and manifest.token:  # the writer replaced it meanwhile: once more
+            manifest = read_manifest(self.root) or Manifest()
+            pq = read_pq(self.root, manifest) if manifest.token else None
         if pq is not None and pq.d != self.dim:
             pq = None
         cached: set[str] = set()
@@ -201,7 +204,7 @@ class FaissStore:
         ):
             self._train()
             if self._writer:
-                self.flush()  # readers pick the new PQ up now, not at the end of a long run
+                self._publish()  # readers pick the new PQ up now, not at the end of a long run
 
     def _maybe_reload(self) -> None:
         """A reader: the writer published a retrained PQ; load it aside, then swap."""
@@ -280,15 +283,21 @@ class FaissStore:
         return total
 
     def flush(self) -> None:
-        """The writer publishes the derived index so the next open does not rebuild it."""
+        """The end of a write run: publish the derived index so the next open does not rebuild
+        it, and go back to being a reader (the write lock is about to be released)."""
         with self._lock:
-            if not self._writer or not self._changed:
+            if not self._writer:
                 return
-            order = sorted(self._mem.segments.items(), key=lambda item: item[1][0])
-            self._manifest.segments = [(name, rows) for name, (_, rows) in order]
-            self._manifest = write_cache(self.root, self._manifest, self._mem.pq)
-            self._seen = self._mtimes()
-            self._changed = False
+            if self._changed:
+                self._publish()
+            self._writer = False
+
+    def _publish(self) -> None:
+        order = sorted(self._mem.segments.items(), key=lambda item: item[1][0])
+        self._manifest.segments = [(name, rows) for name, (_, rows) in order]
+        self._manifest = write_cache(self.root, self._manifest, self._mem.pq)
+        self._changed = False
+        self._seen = self._mtimes()
 
     def wait_reload(self, timeout: float | None = None) -> None:
         """Wait for a background reload in progress (tests, benchmarks)."""
