@@ -55,6 +55,11 @@ class OnnxEmbedder:
                 opts.intra_op_num_threads = self.threads
                 opts.inter_op_num_threads = 1
             opts.log_severity_level = 3
+            # Idle pool threads sleep instead of spinning: a search runs decoding, the store
+            # and SQL on the same 2 cores right after the model, and spinning threads made
+            # each of those steps several times slower (bench/results/store.md).
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
             self._session = ort.InferenceSession(
                 str(self.path), sess_options=opts, providers=["CPUExecutionProvider"]
             )
