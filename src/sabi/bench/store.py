@@ -213,12 +213,17 @@ def exact_top(base: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
 
 
 def store_quality(
-    store: Any, queries: np.ndarray, truth_keys: list[list[tuple[int, float]]], k: int
+    store: Any,
+    queries: np.ndarray,
+    truth_keys: list[list[tuple[int, float]]],
+    k: int,
+    stored_keys: list[list[tuple[int, float]]] | None = None,
 ) -> dict[str, Any]:
     """recall@10, nearest missed, top-1 frame/episode agreement and latency of store.search,
-    one query at a time (as the searcher calls it)."""
-    recall, missed, same_frame, same_episode, latency = [], [], [], [], []
-    for q, truth in zip(queries, truth_keys, strict=True):
+    one query at a time (as the searcher calls it). ``stored_keys``: the exact top 10 over
+    the vectors as stored (int8), which separates the index's loss from the rounding's."""
+    recall, missed, same_frame, same_episode, latency, stored = [], [], [], [], [], []
+    for i, (q, truth) in enumerate(zip(queries, truth_keys, strict=True)):
         t = time.perf_counter()
         hits = store.search(q[None], k)[0]
         latency.append((time.perf_counter() - t) * 1000)
@@ -227,7 +232,10 @@ def store_quality(
         missed.append(truth[0] not in got)
         same_frame.append(bool(got) and got[0] == truth[0])
         same_episode.append(bool(got) and got[0][0] == truth[0][0])
+        if stored_keys is not None:
+            stored.append(len(set(got) & set(stored_keys[i])) / len(stored_keys[i]))
     return {
+        "recall10_stored": stored,
         "recall10": recall,
         "missed": missed,
         "same_frame": same_frame,
@@ -266,8 +274,16 @@ def child_recall(a: dict[str, Any]) -> dict[str, Any]:
     synthetic /= np.linalg.norm(synthetic, axis=1, keepdims=True)
     queries = np.concatenate([real_queries, synthetic, tune]).astype(np.float32)
     truth_keys = [[keys[i] for i in row] for row in exact_top(base, queries)]
-    del base
     report = len(real_queries) + len(synthetic)
+    stored_keys = None
+    if settings.store == "faiss":  # exact search over the int8 codes the store keeps
+        from sabi.store.codec import decode, default_scale, encode
+
+        scale = default_scale(base.shape[1])
+        for lo in range(0, len(base), 200_000):
+            base[lo : lo + 200_000] = decode(encode(base[lo : lo + 200_000], scale), scale)
+        stored_keys = [[keys[i] for i in row] for row in exact_top(base, queries[:report])]
+    del base
     out: dict[str, Any] = {"real_queries": len(real_queries), "sweep": {}, "tune": {}}
     if settings.store != "faiss":  # one configuration, the settings' (stated in the report)
         from sabi.store import open_store
@@ -290,7 +306,9 @@ def child_recall(a: dict[str, Any]) -> dict[str, Any]:
             store.search(q[None], settings.top_k)
         out["sweep"][rerank] = {
             "open_s": opened,
-            **store_quality(store, queries[:report], truth_keys[:report], settings.top_k),
+            **store_quality(
+                store, queries[:report], truth_keys[:report], settings.top_k, stored_keys
+            ),
         }
         out["tune"][rerank] = store_quality(
             store, queries[report:], truth_keys[report:], settings.top_k
