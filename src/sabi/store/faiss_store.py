@@ -128,12 +128,20 @@ class FaissStore:
         p = self.params
         return MemoryIndex(self.dim, self.scale, SearchParams(p.exact_below, p.rerank, p.shards))
 
-    def _append(self, mem: MemoryIndex, name: str, episode_id: int, *, in_pq: bool) -> bool:
+    def _read(
+        self, name: str, episode_id: int
+    ) -> tuple[str, int, np.ndarray, np.ndarray, np.ndarray] | None:
         try:
             vectors, starts, ends = read_segment(self.segments, name)
         except FileNotFoundError:  # removed by the writer since it was listed
+            return None
+        return name, episode_id, as_codes(vectors, self.scale), starts, ends
+
+    def _append(self, mem: MemoryIndex, name: str, episode_id: int) -> bool:
+        part = self._read(name, episode_id)
+        if part is None:
             return False
-        mem.append(name, episode_id, as_codes(vectors, self.scale), starts, ends, in_pq=in_pq)
+        mem.append(*part)
         return True
 
     def _load(self) -> tuple[MemoryIndex, Manifest]:
@@ -147,26 +155,41 @@ class FaissStore:
             pq = read_pq(self.root, manifest) if manifest.token else None
         if pq is not None and pq.d != self.dim:
             pq = None
-        cached: set[str] = set()
+        cached: list[str] = []
+        gone: list[tuple[int, int]] = []
         if pq is not None:
-            first, gone = 0, []
+            first = 0
             for name, rows in manifest.segments:
-                if name in present and self._append(mem, name, present[name], in_pq=True):
-                    cached.add(name)
+                if name in present:
+                    cached.append(name)
                 else:
                     gone.append((first, rows))
                 first += rows
+        # Segments the cached PQ holds, in its row order, then the rest (encoded below).
+        order = cached + sorted((n for n in present if n not in set(cached)), key=present.get)
+        parts = []
+        for name in order:
+            part = self._read(name, present[name])
+            if part is None:  # removed by the writer since it was listed
+                if name in cached:
+                    pq = None
+                continue
+            parts.append(part)
+        in_cache = len(cached) if pq is not None else 0
+        mem.load(parts[:in_cache])
+        if pq is not None:
             for start, rows in reversed(gone):
                 pq.remove_ids(faiss.IDSelectorRange(start, start + rows))
             if pq.ntotal != mem.ntotal:  # a segment changed under its name: start over
                 log.warning("index cache does not match the segments; rebuilding")
-                pq, mem, cached = None, self._new_mem(), set()
-        mem.set_pq(pq)
+                pq, mem, parts, in_cache = None, self._new_mem(), parts, 0
         if pq is None:
             manifest = Manifest()
-        for name, ep in sorted(present.items(), key=lambda item: item[1]):
-            if name not in cached:
-                self._append(mem, name, ep, in_pq=False)
+            mem.load(parts)
+        else:
+            mem.set_pq(pq)
+            for name, ep, codes, starts, ends in parts[in_cache:]:
+                mem.append(name, ep, codes, starts, ends)
         return mem, manifest
 
     def _train(self) -> None:
@@ -195,7 +218,7 @@ class FaissStore:
             mem.remove(name)
             self._changed = True
         for name, ep in sorted(present.items(), key=lambda item: item[1]):
-            if name not in mem.segments and self._append(mem, name, ep, in_pq=False):
+            if name not in mem.segments and self._append(mem, name, ep):
                 self._changed = True
         p = self.params
         if mem.ntotal >= p.exact_below and (

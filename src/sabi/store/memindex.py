@@ -142,17 +142,34 @@ class MemoryIndex:
         codes: np.ndarray,
         starts: np.ndarray,
         ends: np.ndarray,
-        *,
-        in_pq: bool = False,
     ) -> None:
-        """Add one segment's rows. ``in_pq``: the PQ already holds them (loaded from cache)."""
+        """Add one segment's rows (and to the PQ, when there is one)."""
         first = self.exact.ntotal
         self.exact.add_sa_codes(faiss_codes(codes))
-        if self.pq is not None and not in_pq:
+        if self.pq is not None:
             self.pq.add(decode(codes, self.scale))
             self._fast = None
         self.segments[name] = (first, len(codes))
         self.rows.append(episode_id, starts, ends)
+
+    def load(self, segments: list[tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Add many segments at once into an empty index: one allocation, each segment's codes
+        copied straight into place (opening a million-frame store is mostly this copy)."""
+        assert self.exact.ntotal == 0 and self.pq is None
+        total = sum(len(codes) for _, _, codes, _, _ in segments)
+        if total == 0:
+            return
+        self.exact.codes.resize(total * self.dim)
+        buf = faiss.rev_swig_ptr(self.exact.codes.data(), total * self.dim)
+        buf = buf.reshape(total, self.dim)
+        at = 0
+        for name, episode_id, codes, starts, ends in segments:
+            n = len(codes)
+            np.bitwise_xor(np.asarray(codes).view(np.uint8), np.uint8(0x80), out=buf[at : at + n])
+            self.segments[name] = (at, n)
+            self.rows.append(episode_id, starts, ends)
+            at += n
+        self.exact.ntotal = total
 
     def remove(self, name: str) -> None:
         first, count = self.segments.pop(name)
