@@ -21,7 +21,7 @@ import logging
 import os
 import secrets
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +39,15 @@ from sabi.store.segments import (
     read_segment,
     remove_segments,
     segment_episode,
+    segment_rows,
     write_segment,
 )
 
 log = logging.getLogger(__name__)
+
+
+class _Changed(Exception):
+    """A segment vanished or changed between listing the folder and reading it."""
 
 
 @dataclass(frozen=True)
@@ -167,29 +172,38 @@ class FaissStore:
                 first += rows
         # Segments the cached PQ holds, in its row order, then the rest (encoded below).
         order = cached + sorted((n for n in present if n not in set(cached)), key=present.get)
-        parts = []
-        for name in order:
-            part = self._read(name, present[name])
-            if part is None:  # removed by the writer since it was listed
-                if name in cached:
-                    pq = None
-                continue
-            parts.append(part)
+        sizes = {n: r for n in order if (r := segment_rows(self.segments, n)) is not None}
+        if pq is not None and any(n not in sizes for n in cached):
+            pq = None  # one was removed by the writer since it was listed: no shortcut
+        order = [n for n in order if n in sizes]
         in_cache = len(cached) if pq is not None else 0
-        mem.load(parts[:in_cache])
-        if pq is not None:
-            for start, rows in reversed(gone):
-                pq.remove_ids(faiss.IDSelectorRange(start, start + rows))
-            if pq.ntotal != mem.ntotal:  # a segment changed under its name: start over
-                log.warning("index cache does not match the segments; rebuilding")
-                pq, mem, parts, in_cache = None, self._new_mem(), parts, 0
-        if pq is None:
-            manifest = Manifest()
-            mem.load(parts)
-        else:
-            mem.set_pq(pq)
-            for name, ep, codes, starts, ends in parts[in_cache:]:
-                mem.append(name, ep, codes, starts, ends)
+
+        def parts(
+            names: list[str],
+        ) -> Iterator[tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]:
+            for name in names:
+                part = self._read(name, present[name])
+                if part is None or len(part[2]) != sizes[name]:
+                    raise _Changed(name)
+                yield part
+
+        try:
+            if pq is not None:
+                mem.load(sum(sizes[n] for n in order[:in_cache]), parts(order[:in_cache]))
+                for start, rows in reversed(gone):
+                    pq.remove_ids(faiss.IDSelectorRange(start, start + rows))
+                if pq.ntotal != mem.ntotal:  # a segment changed under its name
+                    log.warning("index cache does not match the segments; rebuilding")
+                    pq, mem = None, self._new_mem()
+            if pq is None:
+                manifest = Manifest()
+                mem.load(sum(sizes.values()), parts(order))
+            else:
+                mem.set_pq(pq)
+                for part in parts(order[in_cache:]):
+                    mem.append(*part)
+        except _Changed:  # the writer replaced a segment meanwhile: read the folder again
+            return self._load()
         return mem, manifest
 
     def _train(self) -> None:

@@ -19,7 +19,7 @@ place: FAISS 1.15's fast-scan index stores codes in the wrong place when rows ar
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import faiss
@@ -152,11 +152,16 @@ class MemoryIndex:
         self.segments[name] = (first, len(codes))
         self.rows.append(episode_id, starts, ends)
 
-    def load(self, segments: list[tuple[str, int, np.ndarray, np.ndarray, np.ndarray]]) -> None:
-        """Add many segments at once into an empty index: one allocation, each segment's codes
-        copied straight into place (opening a million-frame store is mostly this copy)."""
+    def load(
+        self,
+        total: int,
+        segments: Iterable[tuple[str, int, np.ndarray, np.ndarray, np.ndarray]],
+    ) -> None:
+        """Add ``total`` rows of many segments at once into an empty index: one allocation,
+        each segment's codes copied straight into place (opening a million-frame store is
+        mostly this copy). ``segments`` may be lazy: a memory-mapped segment is dropped as soon
+        as it is copied, so its pages do not stay in this process's memory."""
         assert self.exact.ntotal == 0 and self.pq is None
-        total = sum(len(codes) for _, _, codes, _, _ in segments)
         if total == 0:
             return
         self.exact.codes.resize(total * self.dim)
@@ -169,6 +174,8 @@ class MemoryIndex:
             self.segments[name] = (at, n)
             self.rows.append(episode_id, starts, ends)
             at += n
+        if at != total:
+            raise ValueError(f"segments held {at} rows, not {total}")
         self.exact.ntotal = total
 
     def remove(self, name: str) -> None:

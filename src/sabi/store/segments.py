@@ -66,6 +66,14 @@ def read_segment(root: Path, name: str) -> tuple[np.ndarray, np.ndarray, np.ndar
     return data["vec"], data["start"], data["end"]
 
 
+def segment_rows(root: Path, name: str) -> int | None:
+    """Rows of a segment from its header alone (None: it is gone)."""
+    try:
+        return int(np.load(root / name, mmap_mode="r").shape[0])
+    except FileNotFoundError:
+        return None
+
+
 def remove_segments(root: Path, episode_id: int, keep: str | None = None) -> None:
     for name, ep in list_segments(root).items():
         if ep == episode_id and name != keep:
