@@ -130,3 +130,17 @@ def test_a_writer_is_a_reader_again_after_its_run(tmp_path):
     indexer.flush()
     server.wait_reload()
     assert server.count() == 18 * 300
+
+
+def test_changing_pq_bytes_trains_a_new_pq(tmp_path):
+    root = tmp_path / "faiss"
+    writer = FaissStore(root, DIM, PARAMS)
+    eps = dict(enumerate(_episodes(8), start=1))
+    for ep, v in eps.items():
+        _add(writer, ep, v)
+    writer.close()
+    assert FaissStore(root, DIM, PARAMS)._mem.pq.code_size == 16
+    other = FaissStore(root, DIM, FaissParams(exact_below=2_000, rerank=400, pq_bytes=32))
+    assert other._mem.pq.code_size == 32
+    (hit, *_) = other.search(eps[3][100], k=3)[0]
+    assert hit.episode_id == 3 and abs(hit.start - 100) <= 1

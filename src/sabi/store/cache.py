@@ -28,6 +28,7 @@ class Manifest:
     token: str = ""
     generation: str = ""  # changes when the PQ is retrained; readers reload on a change
     trained_rows: int = 0  # rows the PQ was trained on (the library's size then)
+    code_size: int = 0  # PQ bytes per frame
     segments: list[tuple[str, int]] = field(default_factory=list)  # (name, rows), row order
 
     @property
@@ -44,6 +45,7 @@ def read_manifest(root: Path) -> Manifest | None:
             token=str(raw["token"]),
             generation=str(raw["generation"]),
             trained_rows=int(raw["trained_rows"]),
+            code_size=int(raw.get("code_size", 0)),
             segments=[(str(n), int(c)) for n, c in raw["segments"]],
         )
     except FileNotFoundError:
@@ -78,6 +80,7 @@ def write_cache(root: Path, manifest: Manifest, pq: faiss.Index | None) -> Manif
         token=token if pq is not None else "",
         generation=manifest.generation,
         trained_rows=manifest.trained_rows if pq is not None else 0,
+        code_size=pq.code_size if pq is not None else 0,
         segments=list(manifest.segments),
     )
     body = {
@@ -85,6 +88,7 @@ def write_cache(root: Path, manifest: Manifest, pq: faiss.Index | None) -> Manif
         "token": written.token,
         "generation": written.generation,
         "trained_rows": written.trained_rows,
+        "code_size": written.code_size,
         "segments": written.segments,
     }
     tmp_json = root / f".cache-{token}.json.tmp"

@@ -32,7 +32,7 @@ from sabi.errors import StoreMismatch
 from sabi.store.base import Hit, check_batch
 from sabi.store.cache import Manifest, read_manifest, read_pq, write_cache
 from sabi.store.codec import as_codes, default_scale, encode
-from sabi.store.memindex import MemoryIndex, SearchParams
+from sabi.store.memindex import MemoryIndex, SearchParams, new_pq
 from sabi.store.segments import (
     clean_temporaries,
     list_segments,
@@ -81,7 +81,7 @@ class FaissStore:
         self._writer = False
         self._changed = False
         self._reloading: threading.Thread | None = None
-        self._seen: tuple[int, int] = (-1, -1)
+        self._seen = self._mtimes()  # what is loaded next reflects at least this
         self._mem, self._manifest = self._load()
         self._sync(force=True)
 
@@ -158,8 +158,11 @@ class FaissStore:
         if pq is None and manifest.token:  # the writer replaced it meanwhile: once more
             manifest = read_manifest(self.root) or Manifest()
             pq = read_pq(self.root, manifest) if manifest.token else None
-        if pq is not None and pq.d != self.dim:
-            pq = None
+        wanted = new_pq(self.dim, self.params.pq_bytes)
+        if pq is not None and (
+            wanted is None or (pq.d, pq.code_size) != (wanted.d, wanted.code_size)
+        ):
+            pq = None  # another dimension or pq_bytes setting: train anew
         cached: list[str] = []
         gone: list[tuple[int, int]] = []
         if pq is not None:
@@ -250,6 +253,9 @@ class FaissStore:
             return
         if manifest.generation == self._manifest.generation:
             return
+        wanted = new_pq(self.dim, self.params.pq_bytes)
+        if wanted is None or manifest.code_size != wanted.code_size:
+            return  # trained for another pq_bytes: of no use to this process
         if self._reloading is not None and self._reloading.is_alive():
             return
         if not self.background_reload:
