@@ -14,7 +14,7 @@ Row numbers are FAISS labels. Removing a segment removes its rows from both inde
 shifts later rows down, so the bookkeeping arrays are shifted with them. The fast-scan copy is
 rebuilt from the plain PQ after any change (0.1 s at a million frames) rather than changed in
 place: FAISS 1.15's fast-scan index stores codes in the wrong place when rows are added after a
-``remove_ids`` (tests/store/test_memindex.py keeps that in view).
+``remove_ids`` (test_contract.py's re-add test on the faiss-pq backend keeps that in view).
 """
 
 from __future__ import annotations
