@@ -77,6 +77,8 @@ class FaissStore:
         self.background_reload = background_reload
         if self.params.threads:
             faiss.omp_set_num_threads(self.params.threads)
+        wanted = new_pq(dim, self.params.pq_bytes)
+        self._pq_size = wanted.code_size if wanted is not None else 0  # 0: always exact
         self._lock = threading.RLock()
         self._writer = False
         self._changed = False
@@ -158,10 +160,7 @@ class FaissStore:
         if pq is None and manifest.token:  # the writer replaced it meanwhile: once more
             manifest = read_manifest(self.root) or Manifest()
             pq = read_pq(self.root, manifest) if manifest.token else None
-        wanted = new_pq(self.dim, self.params.pq_bytes)
-        if pq is not None and (
-            wanted is None or (pq.d, pq.code_size) != (wanted.d, wanted.code_size)
-        ):
+        if pq is not None and (pq.d, pq.code_size) != (self.dim, self._pq_size):
             pq = None  # another dimension or pq_bytes setting: train anew
         cached: list[str] = []
         gone: list[tuple[int, int]] = []
@@ -238,9 +237,13 @@ class FaissStore:
             if name not in mem.segments and self._append(mem, name, ep):
                 self._changed = True
         p = self.params
-        if mem.ntotal >= p.exact_below and (
-            mem.pq is None
-            or (self._writer and mem.ntotal >= p.retrain_growth * self._manifest.trained_rows)
+        if (
+            self._pq_size
+            and mem.ntotal >= p.exact_below
+            and (
+                mem.pq is None
+                or (self._writer and mem.ntotal >= p.retrain_growth * self._manifest.trained_rows)
+            )
         ):
             self._train()
             if self._writer:
@@ -253,8 +256,7 @@ class FaissStore:
             return
         if manifest.generation == self._manifest.generation:
             return
-        wanted = new_pq(self.dim, self.params.pq_bytes)
-        if wanted is None or manifest.code_size != wanted.code_size:
+        if manifest.code_size != self._pq_size:
             return  # trained for another pq_bytes: of no use to this process
         if self._reloading is not None and self._reloading.is_alive():
             return
