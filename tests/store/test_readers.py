@@ -21,6 +21,16 @@ def _add(store: FaissStore, episode_id: int, vectors: np.ndarray) -> None:
     store.add(episode_id, vectors, starts, starts + 1)
 
 
+def _built(root, episodes: int) -> dict[int, np.ndarray]:
+    """A closed store of ``episodes`` episodes of show 0 at ``root``; returns their vectors."""
+    writer = FaissStore(root, DIM, PARAMS)
+    eps = dict(enumerate(_episodes(episodes), start=1))
+    for ep, v in eps.items():
+        _add(writer, ep, v)
+    writer.close()
+    return eps
+
+
 def _files(root) -> dict[str, int]:
     return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
 
@@ -91,11 +101,7 @@ def test_reopening_after_removals_and_re_adds_matches_a_fresh_build(tmp_path):
     """Cached PQ rows are matched to segments by name: removed ones are dropped, re-added ones
     are encoded again, and the answers equal those of a store built from the segments."""
     root = tmp_path / "faiss"
-    writer = FaissStore(root, DIM, PARAMS)
-    eps = dict(enumerate(_episodes(12), start=1))
-    for ep, v in eps.items():
-        _add(writer, ep, v)
-    writer.close()
+    eps = _built(root, 12)
     writer = FaissStore(root, DIM, PARAMS)
     writer.delete(4)
     _add(writer, 6, eps[9][::-1])
@@ -134,11 +140,7 @@ def test_a_writer_is_a_reader_again_after_its_run(tmp_path):
 
 def test_changing_pq_bytes_trains_a_new_pq(tmp_path):
     root = tmp_path / "faiss"
-    writer = FaissStore(root, DIM, PARAMS)
-    eps = dict(enumerate(_episodes(8), start=1))
-    for ep, v in eps.items():
-        _add(writer, ep, v)
-    writer.close()
+    eps = _built(root, 8)
     assert FaissStore(root, DIM, PARAMS)._mem.pq.code_size == 16
     other = FaissStore(root, DIM, FaissParams(exact_below=2_000, rerank=400, pq_bytes=32))
     assert other._mem.pq.code_size == 32

@@ -223,19 +223,21 @@ class MemoryIndex:
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """float32 vectors of ``rows``, decoded from the int8 codes FAISS holds (no full copy)."""
-        n = self.exact.ntotal
-        if n == 0:
+        if self.exact.ntotal == 0:
             return np.zeros((0, self.dim), np.float32)
-        raw = faiss.rev_swig_ptr(self.exact.codes.data(), n * self.dim).reshape(n, self.dim)
-        return decode((raw[rows] ^ np.uint8(0x80)).view(np.int8), self.scale)
+        return decode((self._raw()[rows] ^ np.uint8(0x80)).view(np.int8), self.scale)
 
     def similarities(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Exact similarity of ``query`` to ``rows``, straight from the stored bytes: a code
         byte b stands for (b - 128) / scale, so x.q = (b.q - 128 sum(q)) / scale."""
-        n = self.exact.ntotal
-        raw = faiss.rev_swig_ptr(self.exact.codes.data(), n * self.dim).reshape(n, self.dim)
-        dots = np.take(raw, rows, axis=0).astype(np.float32) @ query
+        dots = np.take(self._raw(), rows, axis=0).astype(np.float32) @ query
         return (dots - np.float32(128.0) * query.sum(dtype=np.float32)) / np.float32(self.scale)
+
+    def _raw(self) -> np.ndarray:
+        """The stored code bytes (value + 128) as a (rows, dim) view, no copy; valid until the
+        next add or remove."""
+        n = self.exact.ntotal
+        return faiss.rev_swig_ptr(self.exact.codes.data(), n * self.dim).reshape(n, self.dim)
 
     @property
     def ntotal(self) -> int:
