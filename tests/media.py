@@ -10,8 +10,6 @@ import av
 import numpy as np
 from PIL import Image
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "media"
-
 
 def make_video(
     path: Path,
