@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import av
 import numpy as np
 import pytest
 from media import grey_level, make_vfr_video, make_video
@@ -30,15 +31,25 @@ def test_non_zero_start_is_subtracted(tmp_path):
     info = probe(path)
     assert info.start == pytest.approx(7.5, abs=0.05)
     times = [f.time for f in sample_frames(path, rate=1.0, width=160)]
-    assert times[0] == pytest.approx(0.0, abs=0.05)
-    assert times[-1] == pytest.approx(2.0, abs=0.05)
+    assert times == pytest.approx([0.0, 1.0, 2.0], abs=0.05)
 
 
 def test_sampling_rate_and_width(tmp_path):
-    path = make_video(tmp_path / "v.mp4", "testsrc2", seconds=4, size=(640, 360))
+    path = make_video(tmp_path / "v.mp4", "testsrc2", seconds=4, size=(640, 360), fps=24)
     frames = list(sample_frames(path, rate=3.0, width=200))
-    assert len(frames) == 12
-    assert frames[0].rgb.shape == (112, 200, 3)
+    assert [f.time for f in frames] == pytest.approx([k / 3 for k in range(12)], abs=1e-3)
+    assert {f.rgb.shape for f in frames} == {(112, 200, 3)}
+
+
+def test_sampled_picture_is_the_frame_shown_at_that_time(tmp_path):
+    path = make_video(tmp_path / "v.mp4", "testsrc2", seconds=2, size=(320, 180), fps=24)
+    with av.open(str(path)) as container:  # every frame, decoded independently
+        every = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(every) == 48 and not np.array_equal(every[8], every[9])
+    frames = list(sample_frames(path, rate=3.0, width=320))
+    assert len(frames) == 6
+    for k, f in enumerate(frames):  # the sample at k/3 s is frame 8k (24 fps), not a neighbour
+        assert np.array_equal(f.rgb, every[8 * k]), k
 
 
 @pytest.mark.parametrize(
@@ -52,10 +63,14 @@ def test_unreadable_files_raise_video_error(tmp_path, content):
 
 
 def test_truncated_file_yields_what_is_there(tmp_path):
-    path = make_video(tmp_path / "v.mp4", "testsrc2", seconds=6, size=(320, 180), codec="libx264")
-    cut = tmp_path / "cut.mkv"
     full = make_video(tmp_path / "v.mkv", "testsrc2", seconds=6, size=(320, 180))
+    cut = tmp_path / "cut.mkv"
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    whole = list(sample_frames(full, rate=1.0, width=160))
     frames = list(sample_frames(cut, rate=1.0, width=160))
+    assert [f.time for f in whole] == pytest.approx([0, 1, 2, 3, 4, 5], abs=1e-3)
+    # The first half of the file: the first seconds, each the same picture as in the whole file.
     assert 1 <= len(frames) < 6
-    assert path.exists()
+    assert [f.time for f in frames] == [f.time for f in whole[: len(frames)]]
+    for got, want in zip(frames, whole, strict=False):
+        assert np.array_equal(got.rgb, want.rgb), got.time
