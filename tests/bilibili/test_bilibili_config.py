@@ -16,6 +16,8 @@ from sabi.acquire.bilibili.config import (
 from sabi.acquire.bilibili.runner import load_bilibili_settings
 from sabi.settings import load_settings, render_config
 
+pytestmark = pytest.mark.fast
+
 
 def test_queue_accepts_pairs_bare_ids_and_prefixed_strings():
     cfg = BilibiliSettings.model_validate(

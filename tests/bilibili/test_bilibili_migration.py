@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import inspect, text
 
 from sabi.catalog import Catalog
 from sabi.catalog.migrations import LATEST, STEPS
+
+pytestmark = pytest.mark.fast
 
 
 def test_an_older_database_gains_the_table(tmp_path):

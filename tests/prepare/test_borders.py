@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from media import make_video
 
 from sabi.prepare.borders import Crop, detect_crop
 from sabi.prepare.decode import probe_crop
+
+pytestmark = pytest.mark.fast
 
 
 def _picture(h: int, w: int, seed: int = 0) -> np.ndarray:

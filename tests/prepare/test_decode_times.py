@@ -10,6 +10,8 @@ from media import grey_level, make_vfr_video, make_video
 from sabi.errors import VideoError
 from sabi.prepare.decode import probe, sample_frames
 
+pytestmark = pytest.mark.fast
+
 
 def test_variable_frame_rate_gives_true_seconds(tmp_path):
     # Irregular gaps: bursts of 30 fps, then frames held for 0.7 s, 1.3 s...

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sabi.prepare.decode import SampledFrame
 from sabi.prepare.dedupe import dhash, hamming, is_black
 from sabi.prepare.distinct import DistinctStats, keep_distinct
+
+pytestmark = pytest.mark.fast
 
 
 def _scene(seed: int) -> np.ndarray:

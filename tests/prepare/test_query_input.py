@@ -14,6 +14,8 @@ from PIL import Image
 from sabi.errors import BadInput, TooLarge
 from sabi.prepare.query import QueryLimits, load_query, prepare_query_frames
 
+pytestmark = pytest.mark.fast
+
 
 def _png_header_only(w: int, h: int) -> bytes:
     """A PNG claiming w x h pixels, with a tiny (invalid) body: the classic bomb header."""

@@ -7,6 +7,8 @@ import pytest
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.store.base import Hit
 
+pytestmark = pytest.mark.fast
+
 
 def test_precise_match_is_not_stretched_by_weak_neighbours():
     hits = [Hit(1, 10.0, 10.5, 0.95), Hit(1, 11.0, 11.0, 0.93)]

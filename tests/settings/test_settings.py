@@ -9,6 +9,8 @@ import pytest
 
 from sabi.settings import Settings, load_settings, render_config
 
+pytestmark = pytest.mark.fast
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

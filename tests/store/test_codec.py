@@ -8,6 +8,8 @@ import pytest
 
 from sabi.store.codec import decode, default_scale, encode, faiss_codes, faiss_range
 
+pytestmark = pytest.mark.fast
+
 
 @pytest.mark.parametrize("dim", [12, 64, 512])
 def test_faiss_reads_the_codes_as_the_vectors_they_stand_for(dim):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sabi.store.codec import decode, default_scale, encode
 from sabi.store.faiss_store import FaissStore
 from sabi.store.segments import list_segments, read_segment, write_segment
+
+pytestmark = pytest.mark.fast
 
 
 def _unit(n: int, dim: int, seed: int) -> np.ndarray:
