@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bench.common import BenchPaths, RunInfo, dir_bytes, rss_mib, run_child, say
+from bench.common import ROOT, BenchPaths, RunInfo, dir_bytes, rss_mib, run_child, say
 
 if TYPE_CHECKING:
     from bench.synth import Model
@@ -421,6 +421,7 @@ def legacy_package(work: Path, commit: str = "38cd571") -> Path:
             capture_output=True,
             text=True,
             check=True,
+            cwd=ROOT,
         ).stdout
         text = text.replace("from sabi.store.segments import", "from sabi_legacy.segments import")
         (pkg / f"{name}.py").write_text(text)
