@@ -1,4 +1,4 @@
-"""Run the real Milvus standalone server on loopback for `sabi bench store --milvus-uri`.
+"""Run the real Milvus standalone server on loopback for `python -m bench store --milvus-uri`.
 
     python bench/milvus_server.py /tmp/milvus-bench     # prints: URI PID DATA; Ctrl-C stops it
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "store"))
 
-from conftest import MilvusServer, milvus_home  # noqa: E402
+from conftest import MilvusServer, milvus_home  # type: ignore[import-not-found]  # noqa: E402
 
 
 def main() -> None:

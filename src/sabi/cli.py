@@ -279,15 +279,6 @@ def _keys_app() -> typer.Typer:
 app.add_typer(_keys_app(), name="keys")
 
 
-def _bench_app() -> typer.Typer:
-    from sabi.bench.cli import app as bench_app
-
-    return bench_app
-
-
-app.add_typer(_bench_app(), name="bench")
-
-
 def main() -> None:
     app()
 

@@ -1,7 +1,7 @@
 """Frame vectors in Milvus: a Milvus Lite folder (``*.db``) or a Milvus server.
 
-One row per frame (episode id, time span, vector) in one collection with an HNSW index on inner
-product. Every read asks for Strong consistency, so a search sees the writes made just before it,
+One row per frame (episode id, time span, vector) in one collection, searched by inner product:
+HNSW on a server, exactly (FLAT) in Milvus Lite. Every read asks for Strong consistency, so a search sees the writes made just before it,
 which the indexer's replace-then-mark-indexed ordering relies on.
 """
 
@@ -101,12 +101,19 @@ class MilvusStore:
             schema.add_field("end", DataType.FLOAT)
             schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dim)
             index = client.prepare_index_params()
-            index.add_index(
-                "vector",
-                index_type="HNSW",
-                metric_type="IP",
-                params={"M": hnsw_m, "efConstruction": ef_construction},
-            )
+            if self.lite:
+                # Milvus Lite filters an HNSW search while walking the graph (FAISS's IDSelector)
+                # and stops after ef candidates, allowed or not: once its background compaction
+                # has merged small segments, an episode filter under many nearer frames of other
+                # episodes misses its best frame. Lite is for small libraries: search exactly.
+                index.add_index("vector", index_type="FLAT", metric_type="IP")
+            else:
+                index.add_index(
+                    "vector",
+                    index_type="HNSW",
+                    metric_type="IP",
+                    params={"M": hnsw_m, "efConstruction": ef_construction},
+                )
             client.create_collection(
                 self.collection, schema=schema, index_params=index, consistency_level=STRONG
             )

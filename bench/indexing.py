@@ -3,7 +3,7 @@
 Indexing must decode every frame of the file (H.264 cannot skip to the sampled ones), so the
 time to decode the same file at the same sampling, scaling and cropping is a floor: the pipeline
 can only approach it. Every measurement runs in a fresh process (``python -m
-sabi.bench.indexing <mode> ...``) so peak RSS belongs to that measurement alone.
+bench.indexing <mode> ...``) so peak RSS belongs to that measurement alone.
 """
 
 from __future__ import annotations
@@ -16,13 +16,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sabi.bench.common import BenchPaths, RunInfo, num, pct, run_child, say, table, write
-from sabi.bench.corpus import long_source
+from bench.common import BenchPaths, RunInfo, run_child, say
+from bench.corpus import long_source
+from bench.indexing_report import render
+from bench.markdown import publish
+
+if TYPE_CHECKING:
+    from sabi.settings import Settings
+
+VARIANTS = (("rate 1", 1.0, None), ("rate 4", 4.0, None), ("model threads 1", 2.0, 1))
 
 
-def _settings(data_dir: Path, **overrides: Any):
+def _settings(data_dir: Path, **overrides: Any) -> Settings:
     from sabi.settings import Settings
 
     return Settings(data_dir=data_dir, **overrides)
@@ -101,7 +108,7 @@ def child_breakdown(src: Path, rate: float) -> dict[str, Any]:
             np.array([k.start for k in kept], np.float32),
             np.array([k.end for k in kept], np.float32),
         )
-        sabi.store.flush()  # type: ignore[attr-defined]
+        sabi.store.flush()
         t["store"] = time.perf_counter() - t0
         sabi.close()
         return {
@@ -137,7 +144,7 @@ def _child(mode: str, src: Path, rate: float) -> dict[str, Any]:
             [
                 sys.executable,
                 "-m",
-                "sabi.bench.indexing",
+                "bench.indexing",
                 mode,
                 str(src),
                 str(out),
@@ -147,7 +154,7 @@ def _child(mode: str, src: Path, rate: float) -> dict[str, Any]:
         )
         if code:
             raise RuntimeError(f"benchmark child {mode} failed ({code})")
-        result = json.loads(out.read_text())
+        result: dict[str, Any] = json.loads(out.read_text())
     result["process_wall"], result["peak_rss_mib"] = wall, rss
     return result
 
@@ -199,136 +206,51 @@ def _frames_in(data_dir: Path) -> int:
 # ----- the benchmark
 
 
-def bench_indexing(paths: BenchPaths, *, minutes: float, heights=(480, 720)) -> Path:
+def bench_indexing(
+    paths: BenchPaths, *, minutes: float, heights: tuple[int, ...] = (480, 720)
+) -> Path:
     info = RunInfo()
-    rows, stage_rows, variant_rows, data = [], [], [], []
+    sources = []
     for height in heights:
         src = long_source(paths, height, minutes * 60)
-        from sabi.prepare.decode import probe
-
-        duration = probe(src).duration
-        say(f"indexing: {src.name}: decode only")
-        all_frames = _child("all", src, 2.0)
-        sampled = _child("sampled", src, 2.0)
-        say(f"indexing: {src.name}: sabi index")
-        idx = _sabi_index(src, 2.0)
-        sampled_after = _child("sampled", src, 2.0)  # brackets the index run: load drift shows
-        say(f"indexing: {src.name}: stage breakdown")
-        bd = _child("breakdown", src, 2.0)
-        floor = min(sampled["seconds"], sampled_after["seconds"])
-        rows.append(
-            [
-                f"{height}p",
-                f"{duration / 60:.1f} min",
-                num(all_frames["seconds"]),
-                num(floor),
-                num(idx["wall"]),
-                f"{duration / idx['wall']:.1f}x",
-                f"{duration / floor:.1f}x",
-                f"**{floor / idx['wall']:.2f}**",
-                f"{idx['fixed']:.1f} s, {floor / max(1e-9, idx['wall'] - idx['fixed']):.2f}",
-                f"{bd['sampled']:,} → {bd['kept']:,} ({pct(bd['kept'] / max(1, bd['sampled']))})",
-                f"{idx['peak_rss_mib']:.0f}",
-            ]
-        )
-        total = sum(bd["stages"].values())
-        stage_rows.append(
-            [
-                f"{height}p",
-                *[f"{v:.1f} s ({pct(v / total)})" for v in bd["stages"].values()],
-                num(total),
-            ]
-        )
-        stage_names = list(bd["stages"])
-        runs = {
-            "decode_all": all_frames,
-            "decode_sampled": [sampled, sampled_after],
-            "index": idx,
-            "breakdown": bd,
-        }
+        sources.append(measure_source(src, height))
         if height == heights[-1]:
-            for label, rate, threads in (
-                ("rate 1", 1.0, None),
-                ("rate 4", 4.0, None),
-                ("model threads 1", 2.0, 1),
-            ):
-                say(f"indexing: {src.name}: {label}")
-                v = _sabi_index(src, rate, threads)
-                floor_v = _child("sampled", src, rate)["seconds"] if rate != 2.0 else floor
-                runs[label] = v
-                variant_rows.append(
-                    [
-                        f"{height}p, {label}",
-                        num(floor_v),
-                        num(v["wall"]),
-                        f"{duration / v['wall']:.1f}x",
-                        f"{floor_v / v['wall']:.2f}",
-                        f"{v['frames']:,}",
-                        f"{v['peak_rss_mib']:.0f}",
-                    ]
-                )
-        data.append({"source": src.name, "height": height, "duration": duration, **runs})
-    notes = """
-Sources: the Big Buck Bunny clips looped to the length shown, H.264 (x264 veryfast, CRF 21,
-24 fps), one at 854x480 and one at 1280x720 (built once into bench/work/long). Default settings
-(rate 2 fps, 320 px wide frames, border cut, dedupe 4 bits / 4 s, sscd_distilled), FAISS store.
+            sources[-1]["variants"] = measure_variants(src)
+    return publish(paths.results, "indexing", {"run": info.facts(), "sources": sources}, render)
 
-- **decode all**: every frame decoded, nothing converted (PyAV, FFmpeg's own threads).
-- **decode-only**: the limit: decode + sample at 2 fps + scale to 320 wide + crop, exactly what
-  the indexer's first stage does, nothing after it (best of two runs, one before and one after
-  the index run).
-- **sabi index**: the whole `sabi index FILE` command in a fresh process (Python start, model
-  load, catalogue, store, everything). x real time = video duration / wall.
-- **ratio** = decode-only ÷ sabi index (goal ≥ 0.8: indexing costs at most 25 % more than
-  decoding).
-- **fixed cost**: wall time of the same command run again (nothing left to do: Python start,
-  imports, model load, catalogue); a library of many files pays it once.
-- **peak RSS**: of the `sabi index` process.
-"""
-    md = [info.header("Indexing speed against the decode limit", notes)]
-    md.append(
-        table(
-            [
-                "source",
-                "length",
-                "decode all s",
-                "decode-only s",
-                "sabi index s",
-                "x real time",
-                "decode x real time",
-                "ratio",
-                "fixed cost, ratio without it",
-                "frames sampled → kept",
-                "peak RSS MiB",
-            ],
-            rows,
-        )
-    )
-    md += [
-        "\n## Where the time goes (stages run one after another, in one process)\n",
-        "In `sabi index` decoding runs in one thread and embedding in another, so their times "
-        "overlap; here each is timed alone to show its share.\n\n",
-        table(["source", *stage_names, "total s"], stage_rows),
-    ]
-    if variant_rows:
-        md += [
-            "\n## Variants (the longest source)\n",
-            "`model threads 1`: SABI_THREADS=1, so ONNX Runtime takes one core and leaves the "
-            "other to FFmpeg.\n\n",
-            table(
-                [
-                    "run",
-                    "decode-only s",
-                    "sabi index s",
-                    "x real time",
-                    "ratio",
-                    "frames kept",
-                    "peak RSS MiB",
-                ],
-                variant_rows,
-            ),
-        ]
-    return write(paths, "indexing", "\n".join(md), {"run": info.as_dict(), "sources": data})
+
+def measure_source(src: Path, height: int) -> dict[str, Any]:
+    """Decode-only (all frames; sampled, before and after), `sabi index`, the stage breakdown."""
+    from sabi.prepare.decode import probe
+
+    say(f"indexing: {src.name}: decode only")
+    all_frames = _child("all", src, 2.0)
+    sampled = _child("sampled", src, 2.0)
+    say(f"indexing: {src.name}: sabi index")
+    idx = _sabi_index(src, 2.0)
+    sampled_after = _child("sampled", src, 2.0)  # brackets the index run: load drift shows
+    say(f"indexing: {src.name}: stage breakdown")
+    return {
+        "source": src.name,
+        "height": height,
+        "duration": probe(src).duration,
+        "decode_all": all_frames,
+        "decode_sampled": [sampled, sampled_after],
+        "index": idx,
+        "breakdown": _child("breakdown", src, 2.0),
+    }
+
+
+def measure_variants(src: Path) -> dict[str, Any]:
+    """`sabi index` at other rates and with one model thread, each beside its decode-only time
+    (the default rate's is the source's own)."""
+    out = {}
+    for label, rate, threads in VARIANTS:
+        say(f"indexing: {src.name}: {label}")
+        run = _sabi_index(src, rate, threads)
+        floor = _child("sampled", src, rate)["seconds"] if rate != 2.0 else None
+        out[label] = {**run, "rate": rate, "threads": threads, "decode_sampled_s": floor}
+    return out
 
 
 if __name__ == "__main__":

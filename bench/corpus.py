@@ -19,10 +19,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 
-from sabi.bench.common import BenchPaths, say
+from bench.common import BenchPaths, say
 
 SHOW = "Big Buck Bunny"
 DISTRACTOR_SHOW = "Distractors"
@@ -108,11 +109,11 @@ def decoded(path: Path | str, fmt: str | None = None) -> Iterator[tuple[float, a
                 yield float(frame.time) - start, frame
 
 
-def _cached(marker: Path, recipe: dict) -> bool:
+def _cached(marker: Path, recipe: dict[str, Any]) -> bool:
     return marker.is_file() and json.loads(marker.read_text()) == recipe
 
 
-def _mark(marker: Path, recipe: dict) -> None:
+def _mark(marker: Path, recipe: dict[str, Any]) -> None:
     marker.write_text(json.dumps(recipe))
 
 
@@ -203,7 +204,7 @@ def _show_episodes(media: Path, show_dir: Path) -> list[EpisodeClip]:
         enc_part, first = -1, 0.0
         for t, frame in decoded(source):
             part = bisect.bisect_right(cuts, t + 1e-6) - 1
-            if part != enc_part:
+            if enc is None or part != enc_part:
                 if enc is not None:
                     episodes.append(_close(enc, number, source, first))
                     number += 1

@@ -1,7 +1,7 @@
 """The embedded store at library scale, as shipped: build, open, memory, disk, recall, end to end.
 
 Each library holds the benchmark corpus indexed by the real pipeline (so real screenshots have
-real answers) plus synthetic episodes (``sabi.bench.synth``) added through ``Sabi.add_vectors``,
+real answers) plus synthetic episodes (``bench.synth``) added through ``Sabi.add_vectors``,
 the documented precomputed-vectors path, in show order. Every measurement runs in a fresh
 process with the shipped settings, and memory is read in that process (/proc/self/status).
 
@@ -21,11 +21,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sabi.bench.common import BenchPaths, RunInfo, dir_bytes, rss_mib, run_child, say
+from bench.common import ROOT, BenchPaths, RunInfo, dir_bytes, rss_mib, run_child, say
+
+if TYPE_CHECKING:
+    from bench.synth import Model
+    from sabi.settings import Settings
 
 DESCRIPTOR = "sscd_distilled"
 VERSION = 2
@@ -33,21 +37,21 @@ SEED = 11
 RERANK_SWEEP = (1000, 2000, 4000, 8000)
 
 
-def _settings(data_dir: Path, **overrides: Any):
+def _settings(data_dir: Path, **overrides: Any) -> Settings:
     from sabi.settings import Settings
 
     return Settings(data_dir=data_dir, descriptor=DESCRIPTOR, **overrides)
 
 
-def _model(pool: Path):
-    from sabi.bench.pool import fitted_model
+def _model(pool: Path) -> Model:
+    from bench.pool import fitted_model
 
     return fitted_model(pool)
 
 
 def synthetic_items(pool: Path, frames: int) -> Iterator[Any]:
     """Synthetic episodes as precomputed-vector items, 12 episodes a show, in show order."""
-    from sabi.bench.synth import EPISODES_PER_SHOW, Collection
+    from bench.synth import EPISODES_PER_SHOW, Collection
     from sabi.pipeline.precomputed import EpisodeVectors
 
     for i, v, s, e in Collection(_model(pool), seed=SEED).episodes(frames):
@@ -70,8 +74,8 @@ def _memory() -> dict[str, float]:
 
 
 def child_build(a: dict[str, Any]) -> dict[str, Any]:
+    from bench.corpus import DISTRACTOR_SHOW, SHOW
     from sabi.app import Sabi
-    from sabi.bench.corpus import DISTRACTOR_SHOW, SHOW
 
     data_dir = Path(a["data_dir"])
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -131,8 +135,8 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_e2e(a: dict[str, Any]) -> dict[str, Any]:
+    from bench.accuracy import Query, score
     from sabi.app import Sabi
-    from sabi.bench.accuracy import Query, score
     from sabi.prepare.query import load_query, prepare_query_frames
 
     queries = [Query(**{**q, "path": Path(q["path"])}) for q in a["queries"]]
@@ -325,7 +329,7 @@ def child_growth(a: dict[str, Any]) -> dict[str, Any]:
     """Real pool frames as the first show, then synthetic shows; after each tenth of the
     library, the store against exact search over what it holds. ``legacy``: the HNSW store
     of the previous release, loaded from git, for the 'before' column."""
-    from sabi.bench.synth import EPISODES_PER_SHOW, Collection
+    from bench.synth import EPISODES_PER_SHOW, Collection
 
     root = Path(tempfile.mkdtemp(prefix="sabi-growth-"))
     store = _growth_store(root, a.get("legacy"))
@@ -417,6 +421,7 @@ def legacy_package(work: Path, commit: str = "38cd571") -> Path:
             capture_output=True,
             text=True,
             check=True,
+            cwd=ROOT,
         ).stdout
         text = text.replace("from sabi.store.segments import", "from sabi_legacy.segments import")
         (pkg / f"{name}.py").write_text(text)
@@ -447,12 +452,10 @@ def _child(mode: str, args: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         inp, out = Path(tmp) / "in.json", Path(tmp) / "out.json"
         inp.write_text(json.dumps(args, default=str))
-        wall, _, code = run_child(
-            [sys.executable, "-m", "sabi.bench.store", mode, str(inp), str(out)]
-        )
+        wall, _, code = run_child([sys.executable, "-m", "bench.store", mode, str(inp), str(out)])
         if code:
             raise RuntimeError(f"benchmark child {mode} failed ({code})")
-        result = json.loads(out.read_text())
+        result: dict[str, Any] = json.loads(out.read_text())
     result["process_wall_s"] = wall
     return result
 
@@ -466,10 +469,11 @@ def bench_store(
     rebuild: bool,
     milvus: dict[str, Any] | None = None,
 ) -> Path:
-    from sabi.bench.accuracy import make_queries
-    from sabi.bench.corpus import build_corpus
-    from sabi.bench.pool import real_pool
-    from sabi.bench.store_report import write_report
+    from bench.accuracy import make_queries
+    from bench.corpus import build_corpus
+    from bench.markdown import publish
+    from bench.pool import real_pool
+    from bench.store_report import render
 
     info = RunInfo()
     corpus = build_corpus(paths)
@@ -531,19 +535,41 @@ def bench_store(
             curves["HNSW store (previous release)"] = _child(
                 "growth", {"pool": str(pool), "n": growth, "legacy": str(pkg), **split}
             )
-    return write_report(paths, info, per_size, curves, milvus_runs)
+    data = {
+        "run": info.facts(),
+        "settings": shipped_settings(),
+        "sizes": {str(n): r for n, r in per_size.items()},
+        "growth": curves,
+        "milvus": {str(n): r for n, r in milvus_runs.items()},
+    }
+    return publish(paths.results, "store", data, render)
+
+
+SETTINGS_STATED = (
+    "exact_below",
+    "rerank",
+    "pq_bytes",
+    "top_k",
+    "mirror",
+    "threads",
+    "hnsw_m",
+    "hnsw_ef_construction",
+    "hnsw_ef_search",
+)
+
+
+def shipped_settings() -> dict[str, Any]:
+    """The shipped defaults the report states (every child runs with them)."""
+    from sabi.settings import Settings
+
+    s = Settings.model_validate({})
+    return {name: getattr(s, name) for name in SETTINGS_STATED}
 
 
 def milvus_params() -> dict[str, Any]:
     """The Milvus settings the benchmark states (the shipped defaults of those settings)."""
-    from sabi.settings import Settings
-
-    s = Settings.model_validate({})
-    return {
-        "hnsw_m": s.hnsw_m,
-        "hnsw_ef_construction": s.hnsw_ef_construction,
-        "hnsw_ef_search": s.hnsw_ef_search,
-    }
+    s = shipped_settings()
+    return {k: s[k] for k in ("hnsw_m", "hnsw_ef_construction", "hnsw_ef_search")}
 
 
 def _milvus(

@@ -2,7 +2,7 @@
 
 One module, no dependency beyond Pillow and NumPy, so a test set can reuse it::
 
-    from sabi.bench.edits import EDITS, query_bytes
+    from bench.edits import EDITS, query_bytes
     data = query_bytes("subtitles", rgb, seed=1, index=0)   # PNG bytes of the edited frame
 
 Every edit takes the frame (a PIL image, any size) and a NumPy random generator and returns the
@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
@@ -34,7 +35,7 @@ class Edit:
     description: str
     apply: EditFn
     fmt: str = "PNG"
-    save: dict = field(default_factory=lambda: {"compress_level": 1})
+    save: dict[str, Any] = field(default_factory=lambda: {"compress_level": 1})
 
     def encode(self, img: Image.Image) -> bytes:
         buf = io.BytesIO()
@@ -46,7 +47,7 @@ class Edit:
 
 
 @cache
-def font(size: int) -> ImageFont.FreeTypeFont:
+def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     """Pillow's bundled font (FreeType, scalable since Pillow 10.1): no system fonts needed."""
     return ImageFont.load_default(size=max(8, int(size)))
 
@@ -71,7 +72,8 @@ def _rgb(img: Image.Image) -> Image.Image:
 
 
 def _colour(rng: Rng, lo: int = 0, hi: int = 256) -> tuple[int, int, int]:
-    return tuple(int(v) for v in rng.integers(lo, hi, 3))
+    r, g, b = (int(v) for v in rng.integers(lo, hi, 3))
+    return r, g, b
 
 
 def _text_centered(
@@ -80,9 +82,9 @@ def _text_centered(
     y: float,
     text: str,
     size: int,
-    fill,
+    fill: Any,
     stroke: int = 0,
-    stroke_fill="black",
+    stroke_fill: Any = "black",
 ) -> int:
     f = font(size)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=f, stroke_width=stroke)
@@ -94,12 +96,12 @@ def _text_centered(
         stroke_width=stroke,
         stroke_fill=stroke_fill,
     )
-    return bottom - top
+    return round(bottom - top)
 
 
 def _fit(img: Image.Image, width: int) -> Image.Image:
     height = max(1, round(img.height * width / img.width))
-    return img.resize((width, height), Image.BICUBIC)
+    return img.resize((width, height), Image.Resampling.BICUBIC)
 
 
 # ----- quality

@@ -1,15 +1,14 @@
-"""Markdown for the store benchmark (``sabi.bench.store`` measures; this only writes)."""
+"""Markdown for the store benchmark (``bench.store`` measures; this only writes)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sabi.bench.common import BenchPaths, RunInfo, num, pct, percentiles, table, write
-from sabi.settings import Settings
+from bench.common import percentiles
+from bench.markdown import header, num, pct, table
 
 GOALS = {
     "top1": "within 1 point of the small library, per edit family",
@@ -21,16 +20,15 @@ GOALS = {
 }
 
 
-def _shipped() -> str:
-    s = Settings.model_validate({})
+def _shipped(s: dict[str, Any]) -> str:
     return (
-        f"exact_below {s.exact_below:,}, rerank {s.rerank:,}, pq_bytes {s.pq_bytes}, "
-        f"top_k {s.top_k}, mirror {s.mirror}, threads {s.threads}"
+        f"exact_below {s['exact_below']:,}, rerank {s['rerank']:,}, pq_bytes {s['pq_bytes']}, "
+        f"top_k {s['top_k']}, mirror {s['mirror']}, threads {s['threads']}"
     )
 
 
 def _mb_per_hour(build: dict[str, Any]) -> float:
-    return build["bytes_total"] / build["n_frames"] * build["show_frames_per_hour"] / 1e6
+    return float(build["bytes_total"] / build["n_frames"] * build["show_frames_per_hour"] / 1e6)
 
 
 def _family_top1(e2e: dict[str, Any]) -> dict[str, float]:
@@ -53,23 +51,23 @@ def _label(n: int, build: dict[str, Any]) -> str:
     return f"{build['n_frames']:,}" + (" (corpus only)" if n == 0 else "")
 
 
-def write_report(
-    paths: BenchPaths,
-    info: RunInfo,
-    per_size: dict[int, dict[str, Any]],
-    curves: dict[str, dict[str, Any]],
-    milvus: dict[int, dict[str, Any]] | None = None,
-) -> Path:
+def render(data: dict[str, Any]) -> str:
+    """store.md from store.json: ``sizes`` (build, e2e, recall per library size), ``growth``
+    curves, ``milvus`` runs, and the shipped ``settings`` they ran with."""
+    per_size = {int(n): r for n, r in data["sizes"].items()}
     for n, r in per_size.items():
         r["build"]["n_frames"] = max(n, r["build"]["real_frames"])
+    milvus = {int(n): r for n, r in data.get("milvus", {}).items()}
+    curves: dict[str, dict[str, Any]] = data.get("growth", {})
+    settings: dict[str, Any] = data["settings"]
     sizes = sorted(per_size)
-    shipped = Settings.model_validate({})
     parts = [
-        info.header(
+        header(
             "The embedded store at scale (shipped settings)",
+            data["run"],
             "Libraries: the benchmark corpus indexed by the real pipeline + synthetic episodes "
-            "added through `Sabi.add_vectors` show by show (see `sabi/bench/store.py`). "
-            f"Shipped settings: {_shipped()}. Every figure is measured in a fresh process "
+            "added through `Sabi.add_vectors` show by show (see `bench/store.py`). "
+            f"Shipped settings: {_shipped(settings)}. Every figure is measured in a fresh process "
             "with those settings; memory is that process's own (VmRSS now, VmHWM peak). "
             "Screenshot queries: the accuracy benchmark's (seed 7); the even-numbered frames "
             "chose `rerank` (tuning split), the odd-numbered frames report (report split).",
@@ -78,7 +76,7 @@ def write_report(
     largest = max(n for n in sizes if n)
     big = per_size[largest]
     small = per_size.get(0) or per_size[sizes[0]]
-    e2e, rec = big["e2e"], big["recall"]["sweep"][str(shipped.rerank)]
+    e2e, rec = big["e2e"], big["recall"]["sweep"][str(settings["rerank"])]
     nr = big["recall"]["real_queries"]
     p50, _, p99 = percentiles(e2e["latency_ms"])
     fam_small, fam_big = _family_top1(small["e2e"]), _family_top1(e2e)
@@ -222,28 +220,18 @@ def write_report(
         "loss, without the rounding's); **same frame / episode**: the store's "
         "first hit is the exact nearest frame / in its episode. Synthetic queries: stored "
         "frames moved by real edit differences.\n\n",
-        _sweep_tables(per_size, shipped.rerank),
+        _sweep_tables(per_size, settings["rerank"]),
     ]
     if milvus:
-        parts.append(_milvus(per_size, milvus))
+        parts.append(_milvus(per_size, milvus, settings))
     if curves:
         parts.append(_growth(curves))
-    data = {"run": info.as_dict(), **_json(per_size, curves, milvus or {})}
-    return write(paths, "store", "\n".join(parts), data)
+    return "\n".join(parts)
 
 
-def _json(
-    per_size: dict[int, Any], curves: dict[str, Any], milvus: dict[int, Any]
-) -> dict[str, Any]:
-    return {
-        "sizes": {str(k): v for k, v in per_size.items()},
-        "growth": curves,
-        "milvus": {str(k): v for k, v in milvus.items()},
-    }
-
-
-def _milvus(per_size: dict[int, dict[str, Any]], milvus: dict[int, dict[str, Any]]) -> str:
-    s = Settings.model_validate({})
+def _milvus(
+    per_size: dict[int, dict[str, Any]], milvus: dict[int, dict[str, Any]], s: dict[str, Any]
+) -> str:
     rows = []
     for n, m in sorted(milvus.items()):
         for name, r in (("FAISS (embedded)", per_size.get(n)), ("Milvus server", m)):
@@ -253,7 +241,7 @@ def _milvus(per_size: dict[int, dict[str, Any]], milvus: dict[int, dict[str, Any
             q = (
                 next(iter(r["recall"]["sweep"].values()))
                 if name.startswith("Milvus")
-                else (r["recall"]["sweep"][str(s.rerank)])
+                else (r["recall"]["sweep"][str(s["rerank"])])
             )
             rows.append(
                 [
@@ -274,8 +262,8 @@ def _milvus(per_size: dict[int, dict[str, Any]], milvus: dict[int, dict[str, Any
         "The same libraries (corpus through the pipeline, synthetic episodes through "
         "`Sabi.add_vectors`) in the real Milvus standalone server (2.3.5, on loopback, on the "
         "same 2 cores), with the settings' index: HNSW, IP metric, "
-        f"M={s.hnsw_m}, efConstruction={s.hnsw_ef_construction}, search ef="
-        f"max({s.hnsw_ef_search}, top_k), Strong consistency. Build = pipeline + inserts + "
+        f"M={s['hnsw_m']}, efConstruction={s['hnsw_ef_construction']}, search ef="
+        f"max({s['hnsw_ef_search']}, top_k), Strong consistency. Build = pipeline + inserts + "
         "flush + the index ready for search.\n\n"
         + table(
             [

@@ -1,5 +1,7 @@
 """Accuracy under screenshot edits, per edit family and descriptor, and the settings sweeps.
 
+This module measures and saves JSON; ``accuracy_report`` writes the Markdown and charts from it.
+
 Paired design: N frames are drawn at random times from the five episodes (fixed seed), and every
 edit family is applied to the same N frames, so families differ only by their edit. Screenshots
 come from the original clips (VP8/H.264 as shipped); the index holds a re-encode, as in life.
@@ -21,10 +23,12 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from bench import edits
+from bench.accuracy_report import charts, render_accuracy, render_sweeps
+from bench.common import BenchPaths, RunInfo, percentiles, say
+from bench.corpus import DISTRACTOR_SHOW, SHOW, Corpus, build_corpus, decoded
+from bench.markdown import publish
 from sabi.app import Sabi
-from sabi.bench import edits
-from sabi.bench.common import BenchPaths, RunInfo, num, pct, percentiles, say, table, write
-from sabi.bench.corpus import DISTRACTOR_SHOW, SHOW, Corpus, build_corpus, decoded
 from sabi.prepare.dedupe import is_black
 from sabi.settings import Settings
 
@@ -165,7 +169,7 @@ def evaluate(settings: Settings, queries: Sequence[Query]) -> list[Outcome]:
     return outcomes
 
 
-def score(q: Query, results: list[dict], latency: float) -> Outcome:
+def score(q: Query, results: list[dict[str, Any]], latency: float) -> Outcome:
     right = [i for i, r in enumerate(results) if r["filename"] == q.filename]
     wrong = [r["similarity"] for r in results if r["filename"] != q.filename]
     first = right[0] if right else None
@@ -260,12 +264,15 @@ class Run:
         tau = self.tau
         return {f: summarise(os_, tau) for f, os_ in by_family(self.outcomes).items()}
 
-    def overall(self) -> dict[str, float]:
+    def overall(self) -> dict[str, float | str]:
         fams = self.families()
         keys = ("top1_episode", "top1_time", "top1_range", "mrr10", "confident", "auc")
-        out = {k: float(np.nanmean([s[k] for s in fams.values()])) for k in keys}
-        out["worst_family"] = min(fams, key=lambda f: fams[f]["top1_episode"])
-        out["worst_top1"] = fams[out["worst_family"]]["top1_episode"]
+        out: dict[str, float | str] = {
+            k: float(np.nanmean([s[k] for s in fams.values()])) for k in keys
+        }
+        worst = min(fams, key=lambda f: fams[f]["top1_episode"])
+        out["worst_family"] = worst
+        out["worst_top1"] = fams[worst]["top1_episode"]
         out.update(
             {k: v for k, v in summarise(self.outcomes, self.tau).items() if k.startswith("latency")}
         )
@@ -317,215 +324,46 @@ def bench_accuracy(
     for d in descriptors:
         for run in run_config(paths, corpus, queries, d, (False, True), descriptor=d):
             runs[(d, run.overrides["mirror"])] = run
-    written = [_write_accuracy(paths, info, corpus, queries, runs, descriptors, seed)]
+    data = {
+        "run": info.facts(),
+        "per_family": per_family,
+        "seed": seed,
+        "descriptors": list(descriptors),
+        "default_mirror": DEFAULT_MIRROR,
+        "time_tolerance": TIME_TOLERANCE,
+        "false_accept": FALSE_ACCEPT,
+        "corpus": corpus_facts(corpus),
+        "edits": [
+            {"name": e.name, "group": e.group, "description": e.description}
+            for e in edits.EDITS.values()
+        ],
+        "index": {d: runs[(d, DEFAULT_MIRROR)].index for d in descriptors},
+        "families": {run_key(d, m): r.families() for (d, m), r in runs.items()},
+        "overall": {run_key(d, m): r.overall() for (d, m), r in runs.items()},
+        "queries": [asdict(q) for q in queries],
+        "outcomes": {run_key(d, m): [asdict(o) for o in r.outcomes] for (d, m), r in runs.items()},
+    }
+    written = [publish(paths.results, "accuracy", data, render_accuracy)]
+    if not charts(data, paths.results):
+        say("matplotlib is not installed (pip install -e '.[bench]'): no charts")
     if sweeps:
         baseline = runs.get(("sscd_distilled", DEFAULT_MIRROR))
         written.append(bench_sweeps(paths, corpus, queries, baseline))
     return written
 
 
-def _write_accuracy(
-    paths: BenchPaths,
-    info: RunInfo,
-    corpus: Corpus,
-    queries: Sequence[Query],
-    runs: dict[tuple[str, bool], Run],
-    descriptors: Sequence[str],
-    seed: int,
-) -> Path:
-    families = list(edits.EDITS)
-    per_family = len(queries) // len(families)
-    main = {d: runs[(d, DEFAULT_MIRROR)] for d in descriptors}
-    fam = {d: main[d].families() for d in descriptors}
-    n_frames = main[descriptors[0]].index["frames"]
-    notes = f"""
-Corpus: {len(corpus.episodes)} episodes of "{SHOW}" ({corpus.show_seconds:.0f} s, the clips in
-shared/media cut at shot changes and re-encoded to H.264) plus {corpus.distractor_seconds / 60:.1f}
-min of distractor video (bikes.mp4 and FFmpeg generators); {n_frames} frames indexed at the
-default settings. Queries: {per_family} frames at random times (seed {seed}), taken from the
-original clips (not the indexed re-encode), each edited by every family below, so the families
-are compared on the same frames. Default settings (rate 2 fps, dedupe 4 bits/4 s, embed 224,
-mirror {"on" if DEFAULT_MIRROR else "off"}) unless a table says otherwise. Every query is one `Sabi.search(bytes)` call.
+def run_key(descriptor: str, mirror: bool) -> str:
+    """How a (descriptor, mirror) run is named in accuracy.json."""
+    return f"{descriptor}/mirror={mirror}"
 
-- **top-1 episode**: the first scene is from the right episode.
-- **+time**: ... and its `at` is within ±{TIME_TOLERANCE:g} s of the frame's time.
-- **+range**: ... and the frame's time lies in its `from`-`to` range (±{TIME_TOLERANCE:g} s): the
-  right scene. A deduplicated run of near-identical frames answers with the run's first frame
-  as `at` and the run's span as the range, so +range ≥ +time; the gap is dedupe's holding.
-- **MRR@10**: mean reciprocal rank of the first right-episode scene in the 10 returned.
-- **right / best wrong**: median similarity of the right episode's best scene, and median (p95)
-  of the best scene from any other episode: how far apart the two are.
-- **AUC**: the chance a right answer's similarity beats a random query's best wrong one (1 = a
-  threshold separates them perfectly, 0.5 = no better than chance).
-- **confident**: top-1 right and its similarity ≥ τ, where τ (per descriptor, all families
-  together) is the similarity that only {FALSE_ACCEPT:.0%} of best-wrong answers reach: the share
-  of queries a UI could answer without showing alternatives.
-"""
-    out = [info.header("Accuracy under screenshot edits", notes)]
-    edit_rows = [(f"`{e.name}`", e.group, e.description) for e in edits.EDITS.values()]
-    out += [
-        "## Edit families (`sabi.bench.edits`)\n",
-        table(["family", "group", "edit"], edit_rows, "lll"),
-    ]
 
-    def metric_table(key: str, fmt=pct) -> str:
-        rows = [[f"`{f}`", *[fmt(fam[d][f][key]) for d in descriptors]] for f in families]
-        mean = [float(np.nanmean([fam[d][f][key] for f in families])) for d in descriptors]
-        rows.append(["**mean**", *[f"**{fmt(m)}**" for m in mean]])
-        return table(["family", *descriptors], rows)
-
-    out += ["\n## Top-1 right episode\n", metric_table("top1_episode")]
-    out += [
-        f"\n## Top-1 right episode and time (±{TIME_TOLERANCE:g} s)\n",
-        metric_table("top1_time"),
-    ]
-    out += [
-        f"\n## Top-1 right episode and the frame's time in its range (±{TIME_TOLERANCE:g} s)\n",
-        metric_table("top1_range"),
-    ]
-    out += ["\n## MRR@10 (right episode)\n", metric_table("mrr10", lambda x: num(x, 3))]
-    sim_rows = []
-    for f in families:
-        row = [f"`{f}`"]
-        for d in descriptors:
-            s = fam[d][f]
-            row.append(
-                f"{num(s['right_median'], 2)} / {num(s['wrong_median'], 2)} ({num(s['wrong_p95'], 2)})"
-            )
-        sim_rows.append(row)
-    out += [
-        "\n## Similarity: right / best wrong, median (p95 of best wrong)\n",
-        table(["family", *descriptors], sim_rows),
-    ]
-    out += [
-        "\n## Separation: AUC of right vs best-wrong similarity\n",
-        metric_table("auc", lambda x: num(x, 3)),
-    ]
-    taus = ", ".join(f"{d} {main[d].tau:.3f}" for d in descriptors)
-    out += [
-        f"\n## Confident answers (top-1 right and similarity ≥ τ; τ: {taus})\n",
-        metric_table("confident"),
-    ]
-    lat_rows = []
-    for d in descriptors:
-        for mirror in (False, True):
-            o = runs[(d, mirror)].overall()
-            lat_rows.append(
-                [
-                    d,
-                    "on" if mirror else "off",
-                    num(o["latency_p50"]),
-                    num(o["latency_p95"]),
-                    num(o["latency_p99"]),
-                ]
-            )
-    out += [
-        "\n## Query latency, end to end (bytes → JSON), ms, all families\n",
-        "Includes decoding the query file (a 1280x720 PNG takes ~10 ms), border cutting, the "
-        "descriptor, the search and the catalogue look-ups. Index: the small corpus above.\n\n",
-        table(["descriptor", "mirror", "p50", "p95", "p99"], lat_rows, "llrrr"),
-    ]
-    mirror_rows = []
-    for d in descriptors:
-        off, on = runs[(d, False)], runs[(d, True)]
-        foff, fon = off.families(), on.families()
-        others = [f for f in families if f != "flip"]
-        oo, no = off.overall(), on.overall()
-        mirror_rows.append(
-            [
-                d,
-                f"{pct(foff['flip']['top1_episode'])} → {pct(fon['flip']['top1_episode'])}",
-                f"{pct(foff['flip']['top1_time'])} → {pct(fon['flip']['top1_time'])}",
-                f"{pct(np.mean([foff[f]['top1_episode'] for f in others]))} → "
-                f"{pct(np.mean([fon[f]['top1_episode'] for f in others]))}",
-                f"{num(off.tau, 3)} → {num(on.tau, 3)}",
-                f"{pct(np.mean([foff[f]['confident'] for f in others]))} → "
-                f"{pct(np.mean([fon[f]['confident'] for f in others]))}",
-                f"{num(oo['latency_p50'])} → {num(no['latency_p50'])}",
-                f"{num(oo['latency_p95'])} → {num(no['latency_p95'])}",
-            ]
-        )
-    out += [
-        "\n## Searching the mirror image too (`mirror`): off → on\n",
-        "Both views are embedded in one batch and searched together; the better scene wins.\n\n",
-        table(
-            [
-                "descriptor",
-                "flip top-1",
-                "flip +time",
-                "other families top-1",
-                "τ (1 % wrong)",
-                "other families confident",
-                "p50 ms",
-                "p95 ms",
-            ],
-            mirror_rows,
-        ),
-    ]
-    out += [
-        "\n![top-1 by family](accuracy_top1.png)\n",
-        "\n![similarity of right vs best wrong answers](accuracy_similarity.png)\n",
-    ]
-    _charts(paths, main, families, descriptors)
-    data = {
-        "run": info.as_dict(),
-        "per_family": per_family,
-        "seed": seed,
-        "index": {d: main[d].index for d in descriptors},
-        "families": {f"{d}/mirror={m}": r.families() for (d, m), r in runs.items()},
-        "overall": {f"{d}/mirror={m}": r.overall() for (d, m), r in runs.items()},
-        "queries": [asdict(q) for q in queries],
-        "outcomes": {
-            f"{d}/mirror={m}": [asdict(o) for o in r.outcomes] for (d, m), r in runs.items()
-        },
+def corpus_facts(corpus: Corpus) -> dict[str, Any]:
+    return {
+        "show": SHOW,
+        "episodes": len(corpus.episodes),
+        "show_seconds": corpus.show_seconds,
+        "distractor_seconds": corpus.distractor_seconds,
     }
-    return write(paths, "accuracy", "\n".join(out), data)
-
-
-def _charts(
-    paths: BenchPaths, main: dict[str, Run], families: list[str], descriptors: Sequence[str]
-) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        say("matplotlib is not installed (pip install -e '.[bench]'): no charts")
-        return
-    fam = {d: main[d].families() for d in descriptors}
-    fig, ax = plt.subplots(figsize=(12, 6.5))
-    width = 0.8 / len(descriptors)
-    x = np.arange(len(families))
-    for i, d in enumerate(descriptors):
-        ax.bar(x + i * width, [fam[d][f]["top1_episode"] * 100 for f in families], width, label=d)
-    ax.set_xticks(x + 0.4 - width / 2, families, rotation=60, ha="right")
-    ax.set_ylabel("top-1 right episode (%)")
-    ax.set_ylim(0, 105)
-    ax.set_title(f"Top-1 right episode by edit family (mirror {'on' if DEFAULT_MIRROR else 'off'})")
-    ax.legend(ncols=len(descriptors), loc="lower left")
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(paths.results / "accuracy_top1.png", dpi=90)
-    plt.close(fig)
-
-    fig, axes = plt.subplots(1, len(descriptors), figsize=(4 * len(descriptors), 3.6), sharey=True)
-    bins = np.linspace(0, 1, 41)
-    for ax, d in zip(np.atleast_1d(axes), descriptors, strict=True):
-        right = np.array([o.right for o in main[d].outcomes])
-        wrong = np.array([o.wrong for o in main[d].outcomes])
-        ax.hist(
-            np.nan_to_num(right, nan=0.0), bins, alpha=0.6, label="right episode", color="tab:green"
-        )
-        ax.hist(wrong, bins, alpha=0.6, label="best wrong", color="tab:red")
-        ax.axvline(main[d].tau, color="k", ls="--", lw=1, label=f"τ = {main[d].tau:.2f}")
-        ax.set_title(d)
-        ax.set_xlabel("similarity")
-        ax.legend(fontsize=8)
-    np.atleast_1d(axes)[0].set_ylabel("queries (all families)")
-    fig.tight_layout()
-    fig.savefig(paths.results / "accuracy_similarity.png", dpi=90)
-    plt.close(fig)
 
 
 # ----- sweeps of the indexing settings (default descriptor)
@@ -576,58 +414,12 @@ def bench_sweeps(
             descriptor="sscd_distilled",
             **overrides,
         )
-    rows, hard_rows = [], []
-    for r in runs:
-        o, ix, fams = r.overall(), r.index, r.families()
-        hours = ix["show_seconds"] / 3600
-        rows.append(
-            [
-                r.label,
-                f"{ix['show_frames'] / hours:,.0f}",
-                num(ix["embed"] / max(1, ix["frames"]) * 1000, 2),
-                num(ix["wall"]),
-                pct(o["top1_episode"], 1),
-                pct(o["top1_time"], 1),
-                pct(o["top1_range"], 1),
-                num(o["mrr10"], 3),
-                pct(o["confident"], 1),
-                f"{o['worst_family']} {pct(o['worst_top1'])}",
-                num(o["latency_p50"]),
-            ]
-        )
-        hard_rows.append([r.label, *[pct(fams[f]["top1_time"]) for f in HARD if f in fams]])
-    notes = f"""
-The default descriptor (sscd_distilled), mirror {"on" if DEFAULT_MIRROR else "off"} (the default), the same corpus and
-{len(queries)} of accuracy.md's queries (every other frame in the full run), re-indexed with one setting changed at a time. Means are over the edit
-families (each family weighs the same).
-
-- **frames/hour**: frames kept per hour of the show's video (Big Buck Bunny: continuous 3-D
-  animation with few held frames; cel anime holds frames more and keeps fewer).
-- **embed ms/frame**: descriptor time per kept frame during indexing (2 cores).
-- **index s**: wall time to index the whole corpus ({(corpus.show_seconds + corpus.distractor_seconds) / 60:.1f} min of video).
-"""
-    md = [info.header("Settings sweeps: sampling rate, dedupe, descriptor input size", notes)]
-    md.append(
-        table(
-            [
-                "setting",
-                "frames/hour",
-                "embed ms/frame",
-                "index s",
-                "top-1 episode",
-                "+time ±1 s",
-                "+range",
-                "MRR@10",
-                "confident",
-                "worst family",
-                "p50 ms",
-            ],
-            rows,
-        )
-    )
-    md += ["\n### +time ±1 s in the hardest families\n", table(["setting", *HARD], hard_rows)]
     data = {
-        "run": info.as_dict(),
+        "run": info.facts(),
+        "queries": len(queries),
+        "default_mirror": DEFAULT_MIRROR,
+        "corpus": corpus_facts(corpus),
+        "hard": list(HARD),
         "configs": [
             {
                 "label": r.label,
@@ -639,4 +431,4 @@ families (each family weighs the same).
             for r in runs
         ],
     }
-    return write(paths, "sweeps", "\n".join(md), data)
+    return publish(paths.results, "sweeps", data, render_sweeps)

@@ -8,28 +8,35 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sabi.bench.common import BenchPaths, say
+from bench.common import BenchPaths, say
+
+if TYPE_CHECKING:
+    from bench.accuracy import Query
+    from bench.corpus import Corpus
+    from bench.synth import Model
+    from sabi.settings import Settings
 
 DESCRIPTOR = "sscd_distilled"
 VERSION = 1
 
 
-def _settings(data_dir: Path, **overrides: Any):
+def _settings(data_dir: Path, **overrides: Any) -> Settings:
     from sabi.settings import Settings
 
     return Settings(data_dir=data_dir, descriptor=DESCRIPTOR, **overrides)
 
 
-def real_pool(paths: BenchPaths, corpus, queries) -> Path:
+def real_pool(paths: BenchPaths, corpus: Corpus, queries: Sequence[Query]) -> Path:
     """Real frame vectors (2 fps, every corpus video), their consecutive differences, and the
     embeddings of the accuracy queries (no mirror), cached in one .npz."""
+    from bench.accuracy import _edits_version
     from sabi.app import Sabi
-    from sabi.bench.accuracy import _edits_version
     from sabi.prepare.decode import probe_crop, sample_frames
     from sabi.prepare.query import load_query, prepare_query_frames
 
@@ -78,9 +85,9 @@ def real_pool(paths: BenchPaths, corpus, queries) -> Path:
     return out
 
 
-def fitted_model(pool: Path):
+def fitted_model(pool: Path) -> Model:
     """The synthetic-frame model fitted to the pool's real vectors."""
-    from sabi.bench.synth import Model
+    from bench.synth import Model
 
     with np.load(pool) as z:
         return Model.fit(z["vectors"], z["deltas"])

@@ -29,7 +29,9 @@ OP_FRAMES = 120
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
-    return (x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+    norms = np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+    out: np.ndarray = (x / norms).astype(np.float32)
+    return out
 
 
 @dataclass
@@ -50,7 +52,8 @@ class Model:
 
     def gaussian(self, rng: np.random.Generator, n: int, scale: float = 1.0) -> np.ndarray:
         z = rng.standard_normal((n, self.basis.shape[0]), dtype=np.float32)
-        return scale * (z @ self.basis)
+        out: np.ndarray = scale * (z @ self.basis)
+        return out
 
     def walk(self, rng: np.random.Generator, start: np.ndarray, length: int) -> np.ndarray:
         steps = self.deltas[rng.integers(0, len(self.deltas), length)]

@@ -1,4 +1,5 @@
-"""What every benchmark shares: where things go, the machine they ran on, Markdown tables."""
+"""What every benchmark's measuring side shares: where things go, the facts of a run, child
+processes and their memory. Turning measurements into Markdown is ``bench.markdown``'s job."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout the benchmarks run from
 
 
 @dataclass
@@ -38,11 +41,19 @@ class BenchPaths:
 
 
 def default_media() -> Path:
-    """../shared/media beside the checkout (as the tests find it)."""
+    """The test clips: $SABI_BENCH_MEDIA, else what scripts/fetch_samples.py's ``fetch_clips``
+    gives (../shared/media, or the clips downloaded once into a cache), else ../shared/media."""
     env = os.environ.get("SABI_BENCH_MEDIA")
     if env:
         return Path(env)
-    for base in (Path.cwd(), Path(__file__).resolve().parents[3]):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from fetch_samples import fetch_clips  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        pass
+    else:
+        return Path(fetch_clips())
+    for base in (Path.cwd(), ROOT):
         candidate = base.parent / "shared" / "media"
         if candidate.is_dir():
             return candidate
@@ -75,7 +86,7 @@ def _ram_gib() -> float:
 def _git(*args: str) -> str:
     try:
         return subprocess.run(
-            ["git", *args], capture_output=True, text=True, check=True, timeout=10
+            ["git", *args], capture_output=True, text=True, check=True, timeout=10, cwd=ROOT
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -101,87 +112,37 @@ def load() -> tuple[float, float, float]:
 
 @dataclass
 class RunInfo:
-    """Header facts for a results file: machine, commit, date, load before and after."""
+    """The facts a results file is headed by: machine, commit, date, load before and after.
+
+    Started with the benchmark; ``facts()`` at its end gives the JSON the report is written from."""
 
     started: float = field(default_factory=time.time)
     load_start: tuple[float, float, float] = field(default_factory=load)
-    command: str = field(default_factory=lambda: " ".join(["sabi", *sys.argv[1:]]))
-    commit_start: str = field(default_factory=lambda: _git("rev-parse", "--short=10", "HEAD"))
+    command: str = field(default_factory=lambda: " ".join(["python -m bench", *sys.argv[1:]]))
+    commit_start: str = field(default_factory=lambda: _git("rev-parse", "HEAD"))
 
-    def header(self, title: str, notes: str = "") -> str:
-        commit = _git("rev-parse", "--short=10", "HEAD") or "unknown"
-        dirty = _git("status", "--porcelain", "--untracked-files=no")
-        end = load()
-        minutes = (time.time() - self.started) / 60
-        lines = [
-            f"# {title}",
-            "",
-            f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; took {minutes:.1f} min",
-            f"- commit: {commit}{' (working tree has uncommitted changes)' if dirty else ''}"
-            + (f"; the run started at {self.commit_start}" if self.commit_start != commit else ""),
-            f"- machine: {os.cpu_count()} cores, {_cpu_model()}, {_ram_gib():.1f} GiB RAM, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
-            f"- libraries: {_versions()}",
-            f"- load average (1/5/15 min) at start: {_fmt_load(self.load_start)}; at end: "
-            f"{_fmt_load(end)}. Timings are noisy when it is above ~0.5: other work shared "
-            "the cores; compare figures from the same run.",
-            f"- command: `{self.command}`",
-        ]
-        if notes:
-            lines += ["", notes.strip()]
-        return "\n".join(lines) + "\n"
-
-    def as_dict(self) -> dict[str, Any]:
+    def facts(self) -> dict[str, Any]:
         return {
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
+            "minutes": round((time.time() - self.started) / 60, 2),
             "commit": _git("rev-parse", "HEAD"),
+            "commit_start": self.commit_start,
+            "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
             "cores": os.cpu_count(),
             "cpu": _cpu_model(),
             "ram_gib": round(_ram_gib(), 1),
+            "system": f"{platform.system()} {platform.release()}",
+            "python": platform.python_version(),
+            "libraries": _versions(),
             "load_start": self.load_start,
             "load_end": load(),
             "command": self.command,
         }
 
 
-def _fmt_load(v: Sequence[float]) -> str:
-    return " / ".join(f"{x:.2f}" for x in v)
-
-
-# ----- tables and numbers
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str | None = None) -> str:
-    """A GitHub Markdown table; ``align``: one of l/r per column (default: first l, rest r)."""
-    headers = list(headers)
-    align = align or "l" + "r" * (len(headers) - 1)
-    sep = ["---" if a == "l" else "---:" for a in align]
-    out = ["| " + " | ".join(headers) + " |", "| " + " | ".join(sep) + " |"]
-    for row in rows:
-        out.append("| " + " | ".join(str(c) for c in row) + " |")
-    return "\n".join(out) + "\n"
-
-
-def pct(x: float | None, digits: int = 0) -> str:
-    return "–" if x is None or np.isnan(x) else f"{100 * x:.{digits}f} %"
-
-
-def num(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:,.{digits}f}"
-
-
-def percentiles(values: Sequence[float], qs: Sequence[float] = (50, 95, 99)) -> list[float]:
-    if len(values) == 0:
-        return [float("nan")] * len(qs)
-    return [float(v) for v in np.percentile(np.asarray(values, np.float64), qs)]
-
-
-def write(paths: BenchPaths, name: str, markdown: str, data: dict[str, Any] | None = None) -> Path:
-    md = paths.results / f"{name}.md"
-    md.write_text(markdown)
-    if data is not None:
-        (paths.results / f"{name}.json").write_text(json.dumps(data, indent=1, default=_json))
-    return md
+def save_json(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(data, indent=1, default=_json))
+    return path
 
 
 def _json(o: Any) -> Any:
@@ -192,6 +153,12 @@ def _json(o: Any) -> Any:
     if isinstance(o, Path):
         return str(o)
     raise TypeError(type(o))
+
+
+def percentiles(values: Sequence[float], qs: Sequence[float] = (50, 95, 99)) -> list[float]:
+    if len(values) == 0:
+        return [float("nan")] * len(qs)
+    return [float(v) for v in np.percentile(np.asarray(values, np.float64), qs)]
 
 
 # ----- memory
@@ -229,6 +196,14 @@ def children_rss_mib(pid: int | None = None) -> float:
     return total
 
 
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This environment with the checkout first on PYTHONPATH, so ``python -m bench.x`` children
+    find the benchmark package from any working directory."""
+    env = {**os.environ, **(extra or {})}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    return env
+
+
 def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Run a command; (wall seconds, peak RSS MiB of the process itself, exit status).
 
@@ -237,7 +212,9 @@ def run_child(args: list[str], env: dict[str, str] | None = None) -> tuple[float
     starts from its parent's figure; `/bin/true` reported 428 MiB that way)."""
     with tempfile.TemporaryFile() as errors:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        proc = subprocess.Popen(
+            args, env=env or child_env(), stdout=subprocess.DEVNULL, stderr=errors
+        )
         peak = 0.0
         while True:
             pid, status, _ = os.wait4(proc.pid, os.WNOHANG)

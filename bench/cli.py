@@ -1,11 +1,21 @@
-"""``sabi bench``: run the benchmarks and write their tables under bench/results/."""
+"""``python -m bench``: run the benchmarks and write their tables under bench/results/."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from bench.common import ROOT
+
+if TYPE_CHECKING:
+    from bench.common import BenchPaths
+
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
 
 app = typer.Typer(
     help="Benchmarks (accuracy, indexing speed, the store at scale); results go to bench/results/.",
@@ -22,8 +32,8 @@ MediaOpt = Annotated[
 ]
 
 
-def _paths(work: Path, results: Path, media: Path | None, quick: bool):
-    from sabi.bench.common import BenchPaths, default_media
+def _paths(work: Path, results: Path, media: Path | None, quick: bool) -> BenchPaths:
+    from bench.common import BenchPaths, default_media
 
     return BenchPaths(work, results, media or default_media(), quick)
 
@@ -41,12 +51,12 @@ def accuracy(
     sweeps: Annotated[
         bool, typer.Option("--sweeps/--no-sweeps", help="Also sweep rate, dedupe, embed size.")
     ] = True,
-    work: WorkOpt = Path("bench/work"),
-    results: ResultsOpt = Path("bench/results"),
+    work: WorkOpt = WORK,
+    results: ResultsOpt = RESULTS,
     media: MediaOpt = None,
 ) -> None:
     """Top-1/MRR/similarity per edit family and descriptor, mirror on/off, settings sweeps."""
-    from sabi.bench.accuracy import DESCRIPTORS, bench_accuracy
+    from bench.accuracy import DESCRIPTORS, bench_accuracy
 
     paths = _paths(work, results, media, quick)
     for path in bench_accuracy(
@@ -65,12 +75,12 @@ def indexing(
     minutes: Annotated[
         float | None, typer.Option(help="Length of each source (default 10; 1 with --quick).")
     ] = None,
-    work: WorkOpt = Path("bench/work"),
-    results: ResultsOpt = Path("bench/results"),
+    work: WorkOpt = WORK,
+    results: ResultsOpt = RESULTS,
     media: MediaOpt = None,
 ) -> None:
     """Indexing wall time vs decode-only time of the same 480p/720p file, stage shares, RSS."""
-    from sabi.bench.indexing import bench_indexing
+    from bench.indexing import bench_indexing
 
     paths = _paths(work, results, media, quick)
     typer.echo(f"wrote {bench_indexing(paths, minutes=minutes or (1.0 if quick else 10.0))}")
@@ -105,12 +115,12 @@ def store(
     milvus_data: Annotated[
         Path | None, typer.Option(help="The server's data folder (for its disk).")
     ] = None,
-    work: WorkOpt = Path("bench/work"),
-    results: ResultsOpt = Path("bench/results"),
+    work: WorkOpt = WORK,
+    results: ResultsOpt = RESULTS,
     media: MediaOpt = None,
 ) -> None:
     """The embedded store at scale, as shipped: disk, memory, open time, recall, end to end."""
-    from sabi.bench.store import bench_store
+    from bench.store import bench_store
 
     paths = _paths(work, results, media, quick)
     default = "0,100000" if quick else "0,100000,1000000"
@@ -133,8 +143,8 @@ def store(
 @app.command(name="all")
 def all_(
     quick: QuickOpt = False,
-    work: WorkOpt = Path("bench/work"),
-    results: ResultsOpt = Path("bench/results"),
+    work: WorkOpt = WORK,
+    results: ResultsOpt = RESULTS,
     media: MediaOpt = None,
 ) -> None:
     """Every benchmark, one after another (about an hour on 2 cores; --quick: a few minutes)."""
@@ -163,3 +173,49 @@ def all_(
         results=results,
         media=media,
     )
+
+
+def _renderers() -> dict[str, Callable[[dict[str, Any]], str]]:
+    from bench.accuracy_report import render_accuracy, render_sweeps
+    from bench.indexing_report import render as render_indexing
+    from bench.store_report import render as render_store
+
+    return {
+        "accuracy": render_accuracy,
+        "sweeps": render_sweeps,
+        "indexing": render_indexing,
+        "store": render_store,
+    }
+
+
+@app.command()
+def report(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(help="accuracy, sweeps, indexing, store (default: every one present)."),
+    ] = None,
+    results: ResultsOpt = RESULTS,
+) -> None:
+    """Write the Markdown (and the accuracy charts) again from the saved JSON, measuring nothing."""
+    from bench.accuracy_report import charts
+    from bench.markdown import rewrite
+
+    renderers = _renderers()
+    unknown = sorted(set(names or ()) - set(renderers))
+    if unknown:
+        raise typer.BadParameter(f"no report named {', '.join(unknown)}; one of {list(renderers)}")
+    wanted = names or [n for n in renderers if (results / f"{n}.json").is_file()]
+    for name in wanted:
+        try:
+            typer.echo(f"wrote {rewrite(results, name, renderers[name])}")
+        except FileNotFoundError:
+            raise typer.BadParameter(
+                f"{results / name}.json is missing: run the benchmark"
+            ) from None
+        except KeyError as e:
+            raise typer.BadParameter(
+                f"{results / name}.json lacks {e}: it was written by an older benchmark "
+                "version; run the benchmark again"
+            ) from None
+        if name == "accuracy":
+            charts(json.loads((results / "accuracy.json").read_text()), results)
