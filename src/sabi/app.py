@@ -40,8 +40,11 @@ def load_config(config: Path | None = None, **overrides: Any) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{find_config(config)}: not valid TOML ({exc})") from None
     except ValidationError as exc:
+        errors = exc.errors()
         path = find_config(config)
-        raise ConfigError.from_validation(exc.errors(), str(path) if path else "") from None
+        keys = tomllib.loads(path.read_text()).keys() if path is not None else set()
+        in_file = any(e["loc"] and str(e["loc"][0]) in keys for e in errors)
+        raise ConfigError.from_validation(errors, str(path) if in_file else "") from None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sabi.acquire.bilibili.cli import app as download_app
 from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
 from sabi.app import Sabi, load_config
 from sabi.cli_errors import SabiGroup
-from sabi.cli_options import ConfigOpt, DataDirOpt
+from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
 from sabi.errors import BadInput, NotFound, NothingToIndex, PartlyFailed, SabiError
 from sabi.pipeline.indexer import FileResult
 from sabi.progress import RichProgress
@@ -97,7 +97,7 @@ def index(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Index video files and folders. Unchanged files are skipped; interrupted runs resume."""
     if episode is not None and (len(paths) != 1 or paths[0].is_dir()):

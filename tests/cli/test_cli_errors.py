@@ -64,6 +64,13 @@ def test_bad_settings_file_is_a_config_error_for_every_command(tmp_path, monkeyp
     assert not (tmp_path / "sabi-data").exists()
 
 
+def test_bad_option_value_names_the_setting_not_the_file(tmp_path, shared_media):
+    (tmp_path / "sabi.toml").write_text("resolution = 160\n")
+    r = run_sabi("index", str(shared_media / "bikes.mp4"), "--rate", "-1", cwd=tmp_path)
+    assert r.returncode == 3
+    assert r.stderr == "error: invalid settings: rate = -1.0: input should be greater than 0\n"
+
+
 def test_debug_shows_the_traceback(tmp_path):
     plain = run_sabi("stats", "-d", "typo", cwd=tmp_path)
     assert plain.returncode == 6 and "Traceback" not in plain.stderr

@@ -19,7 +19,7 @@ from sabi.acquire.bilibili.progress import QuietUI, RichUI
 from sabi.acquire.bilibili.runner import BilibiliRun, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
 from sabi.app import Sabi
-from sabi.cli_options import ConfigOpt, DataDirOpt
+from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
 from sabi.errors import BadInput, PartlyFailed
 
 app = typer.Typer(
@@ -71,7 +71,7 @@ def bilibili(
     ] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Download the queue (seasons, episodes) from Bilibili, mux to MP4 and index it.
 
