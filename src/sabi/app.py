@@ -11,27 +11,55 @@ everything they do can be done, and tested, without either.
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from sabi.catalog import Catalog
 from sabi.describe import make_embedder
 from sabi.describe.base import Embedder
-from sabi.errors import DescriptorMismatch
+from sabi.errors import BadInput, ConfigError, DescriptorMismatch, NoIndex
 from sabi.locks import write_lock
 from sabi.pipeline.indexer import Indexer, Progress, RunReport, Source
 from sabi.pipeline.precomputed import EpisodeVectors, add_episodes
 from sabi.search.models import SearchResponse
 from sabi.search.searcher import Filters, Searcher
-from sabi.settings import Settings, load_settings
+from sabi.settings import Settings, find_config, load_settings
 from sabi.store import VectorStore, open_store
+
+
+def load_config(config: Path | None = None, **overrides: Any) -> Settings:
+    """``load_settings``, with a bad file or value reported as a ConfigError naming the key."""
+    try:
+        return load_settings(config, **overrides)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{find_config(config)}: not valid TOML ({exc})") from None
+    except ValidationError as exc:
+        errors = exc.errors()
+        path = find_config(config)
+        keys = tomllib.loads(path.read_text()).keys() if path is not None else set()
+        in_file = any(e["loc"] and str(e["loc"][0]) in keys for e in errors)
+        raise ConfigError.from_validation(errors, str(path) if in_file else "") from None
+
+
+@dataclass(frozen=True)
+class ShowCount:
+    id: int
+    title: str
+    tag: str | None
+    episodes: int  # indexed ones: failed and unfinished files are not counted
 
 
 @dataclass(frozen=True)
 class Stats:
+    """What is indexed. ``shows`` counts the shows listed in ``show_list`` (those with an
+    indexed episode); ``failed`` counts files that failed, which belong to no show's count."""
+
     shows: int
     episodes: int
     frames: int
@@ -41,20 +69,28 @@ class Stats:
     index_bytes: int
     descriptor: str | None
     store: str
+    show_list: tuple[ShowCount, ...] = ()
+    failed_files: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 class Sabi:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, create: bool = True):
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if create:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        elif not _index_exists(settings):
+            raise NoIndex(f"no index at {settings.data_dir} (run `sabi index` first)")
         self.catalog = Catalog(settings.database)
 
     @classmethod
-    def open(cls, config: Path | None = None, **overrides: Any) -> Sabi:
-        return cls(load_settings(config, **overrides))
+    def open(cls, config: Path | None = None, *, create: bool = True, **overrides: Any) -> Sabi:
+        """Open the data directory the settings name. ``create=False`` is for commands that
+        only look (search, stats) or have nothing to do without an index: they get NoIndex
+        instead of a new, empty data directory where a path was mistyped."""
+        return cls(load_config(config, **overrides), create=create)
 
     def __enter__(self) -> Sabi:
         return self
@@ -135,7 +171,7 @@ class Sabi:
         self, *, show: str | None = None, episode_id: int | None = None, tag: str | None = None
     ) -> int:
         if show is None and episode_id is None and tag is None:
-            raise ValueError("say what to remove: a show, a tag or an episode id")
+            raise BadInput("say what to remove: a show, a tag or an episode id")
         ids = self.catalog.select_episodes(
             show=show, episode_id=episode_id, tag=tag, indexed_only=False
         )
@@ -150,8 +186,10 @@ class Sabi:
         descriptor = self.catalog.get_meta("descriptor")
         stored = self.store.count() if descriptor is not None else 0
         size = self.store.size_bytes() if descriptor is not None else 0
+        shows = tuple(ShowCount(*row) for row in self.catalog.shows())
+        failed = self.catalog.views(self.catalog.ids_with_status("failed"))
         return Stats(
-            shows=c.shows,
+            shows=len(shows),
             episodes=c.episodes,
             frames=c.frames,
             stored_vectors=stored,
@@ -160,9 +198,20 @@ class Sabi:
             index_bytes=size,
             descriptor=descriptor,
             store=self.settings.store,
+            show_list=shows,
+            failed_files=tuple(sorted(v.path for v in failed.values())),
         )
 
     def close(self) -> None:
         if "store" in self.__dict__:
             self.store.close()
         self.catalog.close()
+
+
+def _index_exists(settings: Settings) -> bool:
+    """Whether there is a catalogue to open. Only a SQLite file can be checked without
+    connecting; a server database (PostgreSQL) is taken to exist."""
+    prefix = "sqlite:///"
+    if not settings.database.startswith(prefix):
+        return True
+    return Path(settings.database.removeprefix(prefix)).is_file()

@@ -1,31 +1,42 @@
-"""The ``sabi`` command: a thin layer over sabi.app.Sabi."""
+"""The ``sabi`` command: a thin layer over sabi.app.Sabi.
+
+Commands raise ``SabiError`` subclasses and never catch them: ``sabi.cli_errors.SabiGroup`` turns
+each into ``error: <message>`` and the exit status the README's table documents.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sabi import __version__
 from sabi.acquire.bilibili.cli import app as download_app
-from sabi.app import Sabi
-from sabi.cli_options import ConfigOpt, DataDirOpt
-from sabi.errors import SabiError
+from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
+from sabi.app import Sabi, load_config
+from sabi.cli_errors import SabiGroup
+from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
+from sabi.errors import BadInput, NotFound, NothingToIndex, PartlyFailed, SabiError
+from sabi.pipeline.indexer import FileResult
 from sabi.progress import RichProgress
 from sabi.settings import CONFIG_NAME, Settings, render_config
 
 app = typer.Typer(
+    cls=SabiGroup,
     help="sabi: find the anime, episode and moment a screenshot comes from.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+out = Console(markup=False, highlight=False, soft_wrap=True)  # titles may hold [brackets]
 err = Console(stderr=True)
 
 DescriptorOpt = Annotated[
@@ -35,21 +46,19 @@ DescriptorOpt = Annotated[
 StoreOpt = Annotated[str | None, typer.Option("--store", help="faiss or milvus.")]
 
 
-def _open(config: Path | None, data_dir: Path | None, **overrides) -> Sabi:
-    return Sabi.open(config, data_dir=data_dir, **overrides)
-
-
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 @app.callback()
 def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", envvar="SABI_DEBUG", help="Show the traceback of an error.", show_envvar=True
+        ),
+    ] = False,
 ) -> None:
+    # ``debug`` is read by SabiGroup from the context, where click has put it.
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
+        level=logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
 
@@ -67,7 +76,7 @@ def init(
 ) -> None:
     """Write a sabi.toml with every setting, commented, at its default."""
     if path.exists() and not force:
-        raise _fail(f"{path} exists; use --force to overwrite it")
+        raise SabiError(f"{path} exists; use --force to overwrite it")
     path.write_text(render_config(Settings.model_validate({})))
     out.print(f"wrote {path}")
 
@@ -88,28 +97,24 @@ def index(
     store: StoreOpt = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Index video files and folders. Unchanged files are skipped; interrupted runs resume."""
-    try:
-        sabi = _open(
-            config, data_dir, rate=rate, resolution=resolution, descriptor=descriptor, store=store
+    if episode is not None and (len(paths) != 1 or paths[0].is_dir()):
+        raise typer.BadParameter("applies to a single file", param_hint="'--episode'")
+    # Looked for before the data directory is made, so a wrong path leaves nothing behind.
+    if next(iter(find_videos(paths)), None) is None:
+        raise NothingToIndex(
+            f"no video files in {', '.join(map(str, paths))} "
+            f"(looked for {', '.join(sorted(VIDEO_SUFFIXES))})"
         )
-    except (SabiError, ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
-    with sabi:
-        if episode is not None and (len(paths) != 1 or paths[0].is_dir()):
-            raise _fail("--episode applies to a single file")
+    overrides: dict[str, Any] = {"rate": rate, "resolution": resolution}
+    with Sabi.open(config, data_dir=data_dir, descriptor=descriptor, store=store, **overrides) as s:
         progress = None if quiet else RichProgress(err)
-        try:
-            report = sabi.index(paths, show=show, tag=tag, episode=episode, progress=progress)
-        except (SabiError, FileNotFoundError) as exc:
-            raise _fail(str(exc)) from None
-        except KeyboardInterrupt:
-            raise _fail("interrupted; run the same command again to finish", 130) from None
+        report = s.index(paths, show=show, tag=tag, episode=episode, progress=progress)
     for r in report.results:
         if r.status == "failed":
-            err.print(f"[yellow]warning:[/yellow] skipped {r.path}: {r.error}", highlight=False)
+            _warn(f"skipped {_shown(r.path)}: {short_reason(r.error)}")
     speed = report.video_seconds / report.wall if report.wall else 0.0
     err.print(
         f"indexed {report.count('indexed')}, unchanged {report.count('unchanged')}, "
@@ -119,7 +124,36 @@ def index(
         highlight=False,
     )
     if not report.ok:
-        raise typer.Exit(1)
+        raise PartlyFailed(_failed_summary(report.results))
+
+
+def _failed_summary(results: list[FileResult]) -> str:
+    failed = sum(1 for r in results if r.status == "failed")
+    return f"{failed} of {len(results)} files could not be indexed (see the warnings above)"
+
+
+def short_reason(error: str | None) -> str:
+    """An indexing error as one short clause. FFmpeg's ``[Errno N]`` and its repeat of the file
+    name are dropped (the warning names the file already); its last log line, which says what
+    was wrong, is kept in brackets."""
+    text = re.sub(r"\[Errno -?\d+\]\s*", "", error or "failed")
+    text = re.sub(r":\s*'[^']*'", "", text)
+    text, _, log = text.partition("; last error log:")
+    log = re.sub(r"^\s*\[[^\]]*\]\s*", "", log).strip()
+    return " ".join(text.split()) + (f" ({log})" if log else "")
+
+
+def _shown(path: Path | str) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    p = Path(path)
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return os.fspath(p)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -128,7 +162,10 @@ def search(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON (trace.moe's shape).")
     ] = False,
-    cut_borders: Annotated[bool | None, typer.Option("--cut-borders/--no-cut-borders")] = None,
+    cut_borders: Annotated[
+        bool | None,
+        typer.Option("--cut-borders/--no-cut-borders", help="Cut black borders of the query."),
+    ] = None,
     show: Annotated[str | None, typer.Option(help="Only this show (title).")] = None,
     tag: Annotated[str | None, typer.Option(help="Only shows with this tag.")] = None,
     limit: Annotated[int | None, typer.Option(help="Scenes to return.")] = None,
@@ -137,16 +174,18 @@ def search(
 ) -> None:
     """Find the scenes an image comes from."""
     try:
-        data = sys.stdin.buffer.read() if str(image) == "-" else image.read_bytes()
-    except OSError as exc:
-        raise _fail(f"cannot read {image}: {exc.strerror or exc}") from None
-    try:
-        with _open(config, data_dir) as sabi:
+        try:
+            data = sys.stdin.buffer.read() if str(image) == "-" else image.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"cannot read {image}: no such file") from None
+        except OSError as exc:
+            raise BadInput(f"cannot read {image}: {exc.strerror or exc}") from None
+        with Sabi.open(config, data_dir=data_dir, create=False) as sabi:
             response = sabi.search(data, cut_borders=cut_borders, show=show, tag=tag, limit=limit)
     except SabiError as exc:
-        if as_json:
+        if as_json:  # a script still gets trace.moe's shape, with the error in it
             print(json.dumps({"frameCount": 0, "error": str(exc), "result": []}))
-        raise _fail(str(exc), 2) from None
+        raise
     if as_json:
         print(json.dumps(response.as_json(), ensure_ascii=False, indent=2))
         return
@@ -157,42 +196,34 @@ def search(
         ep = f"ep {r.episode:g}" if isinstance(r.episode, int | float) else r.filename
         out.print(
             f"{r.similarity:6.1%}  {r.show.title} / {ep}  "
-            f"{_clock(r.from_)}-{_clock(r.to)} (at {_clock(r.at)})  #{r.episode_id}",
-            highlight=False,
-            soft_wrap=True,
+            f"{_clock(r.from_)}-{_clock(r.to)} (at {_clock(r.at)})  episode id {r.episode_id}"
         )
 
 
 @app.command()
 def stats(
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Shows, episodes, frames, index size and descriptor."""
-    with _open(config, data_dir) as sabi:
+    with Sabi.open(config, data_dir=data_dir, create=False) as sabi:
         s = sabi.stats()
-        shows = sabi.catalog.shows()
     if as_json:
-        print(
-            json.dumps(
-                {
-                    **s.as_dict(),
-                    "show_list": [
-                        {"id": i, "title": t, "tag": g, "episodes": n} for i, t, g, n in shows
-                    ],
-                }
-            )
-        )
+        print(json.dumps(s.as_dict(), ensure_ascii=False))
         return
     out.print(
         f"shows {s.shows}, episodes {s.episodes} ({s.hours:.2f} h), frames {s.frames}, "
         f"failed {s.failed}\nstore {s.store}: {s.stored_vectors} vectors, "
-        f"{s.index_bytes / 1e6:.1f} MB; descriptor {s.descriptor or '(none yet)'}",
-        highlight=False,
+        f"{s.index_bytes / 1e6:.1f} MB; descriptor {s.descriptor or '(none yet)'}"
     )
-    for show_id, title, tag, n in shows:
-        out.print(f"  [{show_id}] {title}" + (f" #{tag}" if tag else "") + f": {n} episodes")
+    for sh in s.show_list:
+        tag = f" #{sh.tag}" if sh.tag else ""
+        out.print(f"  [{sh.id}] {sh.title}{tag}: {sh.episodes} episodes")
+    if s.failed_files:
+        out.print("failed (`sabi index` tries them again):")
+        for path in s.failed_files:
+            out.print(f"  {_shown(path)}")
 
 
 @app.command()
@@ -207,14 +238,15 @@ def remove(
 ) -> None:
     """Remove episodes: their vectors and their rows."""
     if show is None and episode is None and tag is None:
-        raise _fail("say what to remove: --show, --tag or --episode")
-    try:
-        with _open(config, data_dir) as sabi:
-            n = sabi.remove(show=show, episode_id=episode, tag=tag)
-    except SabiError as exc:
-        raise _fail(str(exc)) from None
+        raise typer.BadParameter(
+            "say what to remove", param_hint="'--show', '--tag' or '--episode'"
+        )
+    with Sabi.open(config, data_dir=data_dir, create=False) as sabi:
+        n = sabi.remove(show=show, episode_id=episode, tag=tag)
     if n == 0:
-        raise _fail("nothing matched")
+        asked = (("show", show), ("tag", tag), ("episode id", episode))
+        what = ", ".join(f"{k} {v!r}" for k, v in asked if v is not None)
+        raise NotFound(f"nothing to remove: no indexed or failed episode has {what}")
     out.print(f"removed {n} episode(s)")
 
 
@@ -227,16 +259,11 @@ def add_vectors(
     """Add episodes from precomputed frame vectors, without decoding video."""
     from sabi.pipeline.precomputed import read_vector_file
 
-    try:
-        with _open(config, data_dir) as sabi:
-            for path in files:
-                vf = read_vector_file(path)
-                ids = sabi.add_vectors(vf.items(), descriptor=vf.descriptor)
-                out.print(f"{path}: added {len(ids)} episode(s), {vf.frames} frames")
-    except FileNotFoundError as exc:
-        raise _fail(f"no such file: {exc.filename}") from None
-    except SabiError as exc:
-        raise _fail(str(exc)) from None
+    with Sabi.open(config, data_dir=data_dir) as sabi:
+        for path in files:
+            vf = read_vector_file(path)
+            ids = sabi.add_vectors(vf.items(), descriptor=vf.descriptor)
+            out.print(f"{path}: added {len(ids)} episode(s), {vf.frames} frames")
 
 
 @app.command()
@@ -248,18 +275,11 @@ def serve(
 ) -> None:
     """Serve the web page and the trace.moe-compatible HTTP API."""
     from sabi.serve import run
-    from sabi.settings import load_settings
 
-    try:
-        settings = load_settings(config, data_dir=data_dir, host=host, port=port)
-    except (ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
+    settings = load_config(config, data_dir=data_dir, host=host, port=port)
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
     err.print(f"sabi: open http://{shown}:{settings.port}/  (API docs: /docs)", highlight=False)
-    try:
-        run(settings, settings.host, settings.port)
-    except SabiError as exc:
-        raise _fail(str(exc)) from None
+    run(settings, settings.host, settings.port)
 
 
 def _clock(seconds: float) -> str:

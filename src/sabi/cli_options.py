@@ -15,3 +15,4 @@ ConfigOpt = Annotated[
 DataDirOpt = Annotated[
     Path | None, typer.Option("--data-dir", "-d", help="Data directory (index, database).")
 ]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]

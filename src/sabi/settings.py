@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sabi.acquire.bilibili.config import BilibiliSettings
+from sabi.errors import ConfigError
 
 CONFIG_NAME = "sabi.toml"
 ENV_PREFIX = "SABI_"
@@ -193,7 +194,7 @@ def find_config(explicit: Path | None = None) -> Path | None:
     """The TOML file in use: an explicit path, ./sabi.toml, or <data_dir>/sabi.toml."""
     if explicit is not None:
         if not explicit.is_file():
-            raise FileNotFoundError(f"config file not found: {explicit}")
+            raise ConfigError(f"config file not found: {explicit}")
         return explicit
     here = Path.cwd() / CONFIG_NAME
     if here.is_file():

@@ -11,6 +11,7 @@ from media import frame_at, screenshot
 from typer.testing import CliRunner
 
 from sabi.cli import app
+from sabi.errors import PartlyFailed
 
 TOML = """
 [bilibili]
@@ -23,7 +24,8 @@ def test_two_season_queue_then_search_finds_episode_2(bili_env, fake, shared_med
     (bili_env / "sabi.toml").write_text(TOML)
     cli = CliRunner()
     r = cli.invoke(app, ["download", "bilibili", "--quiet"])
-    assert r.exit_code == 1, r.output  # three episodes cannot be had: reported, not fatal
+    # Three episodes cannot be had: reported, not fatal.
+    assert r.exit_code == PartlyFailed.exit_code, r.output
     assert "indexed 3," in r.output and "failed 3" in r.output
 
     status = json.loads(cli.invoke(app, ["download", "status", "--json"]).stdout)

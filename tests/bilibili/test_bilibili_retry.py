@@ -8,6 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from sabi.cli import app
+from sabi.errors import PartlyFailed
 
 ONE_SEASON = '[bilibili]\nretries = 0\nqueue = { season_id = [["bunny", 425]] }\n'
 
@@ -28,7 +29,7 @@ def test_failed_episode_is_retried_on_rerun(bili_env, fake):
     fake.cdn_500[video_name(fake, 1002)] = 1  # retries = 0: this run fails ep 2
     cli = CliRunner()
     r = cli.invoke(app, ["download", "bilibili", "-q"])
-    assert r.exit_code == 1 and "failed 1" in r.output
+    assert r.exit_code == PartlyFailed.exit_code and "failed 1" in r.output
     rows = status(cli)
     assert rows[1001]["status"] == "indexed"
     assert rows[1002]["status"] == "failed" and rows[1002]["kind"] == "network"

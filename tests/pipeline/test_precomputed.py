@@ -12,7 +12,7 @@ from media import frame_at, screenshot
 
 from sabi.app import Sabi
 from sabi.describe import make_embedder
-from sabi.errors import BadInput, DescriptorMismatch
+from sabi.errors import BadInput, DescriptorMismatch, NotFound
 from sabi.pipeline.precomputed import EpisodeVectors, read_vector_file, write_vector_file
 from sabi.prepare.decode import sample_frames
 from sabi.settings import Settings
@@ -84,10 +84,10 @@ def test_cli_adds_a_vector_file_and_refuses_bad_ones(tmp_path, vector_file):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     r = cli("add-vectors", str(bad), "--data-dir", str(data))
-    assert r.returncode == 1 and "not a sabi vector file" in r.stderr
+    assert r.returncode == BadInput.exit_code and "not a sabi vector file" in r.stderr
     r = cli("add-vectors", str(tmp_path / "missing.npz"), "--data-dir", str(data))
-    assert r.returncode == 1 and "no such file" in r.stderr
+    assert r.returncode == NotFound.exit_code and "no such file" in r.stderr
     other = tmp_path / "other.npz"
     np.savez(other, meta=np.array('{"format": "something else"}'))
     r = cli("add-vectors", str(other), "--data-dir", str(data))
-    assert r.returncode == 1 and "no 'sabi-vectors' header" in r.stderr
+    assert r.returncode == BadInput.exit_code and "no 'sabi-vectors' header" in r.stderr

@@ -1,4 +1,8 @@
-"""The core promise: a screenshot as people share it is found in the right file, at +-1 s."""
+"""The core promise: a screenshot as people share it is found in the right file, at +-1 s.
+
+"At +-1 s" is the result's ``at`` (the moment it names) within 1 s of the frame's true time;
+the scene's from-to range may be wider than that.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +22,22 @@ def _assert_found(response, filename: str, t: float) -> None:
     assert response.result, "no result at all"
     best = response.result[0]
     assert best.filename == filename, [r.filename for r in response.result[:3]]
-    assert best.from_ - 1.0 <= t <= best.to + 1.0, (t, best.from_, best.at, best.to)
+    assert best.from_ <= best.at <= best.to
+    assert abs(best.at - t) <= 1.0, (t, best.from_, best.at, best.to)
     assert best.similarity > 0.5
 
 
-@pytest.mark.parametrize("filename,length", CLIPS)
+AT_OFF = pytest.mark.xfail(
+    strict=True,
+    reason="issue 12: in this clip's still shots `at` is the middle of the best frame's kept "
+    "span (the frame at 2.0 s is answered with at=3.5 s); `at` is to be improved there",
+)
+
+
+@pytest.mark.parametrize(
+    "filename,length",
+    [pytest.param(*c, marks=AT_OFF) if c[0] == "big_buck_bunny_clip.mp4" else c for c in CLIPS],
+)
 def test_jpeg_scaled_letterboxed_frame_is_found(sabi_lib, shared_media, filename, length):
     rng = random.Random(f"sabi-{filename}")
     for _ in range(3):
@@ -58,7 +73,8 @@ def test_result_shape_matches_trace_moe(sabi_lib, shared_media):
     assert first["episode"] == 1
     assert first["show"]["title"] == "Bunny" and first["show"]["tag"] == "bunny"
     assert first["from"] <= first["at"] <= first["to"]
-    assert len(data["result"]) <= 10
+    similarities = [r["similarity"] for r in data["result"]]
+    assert similarities == sorted(similarities, reverse=True)
 
 
 def test_tag_and_show_filters(sabi_lib, shared_media):
@@ -75,7 +91,12 @@ def test_tag_and_show_filters(sabi_lib, shared_media):
 
 def test_limit(sabi_lib, shared_media):
     _, rgb = frame_at(shared_media / "bikes.mp4", 3.0)
-    assert len(sabi_lib.search(screenshot(rgb), limit=2).result) <= 2
+    query = screenshot(rgb)
+    every = sabi_lib.search(query).result
+    assert len(every) > 2  # so the limit is what cuts the list below
+    limited = sabi_lib.search(query, limit=2).result
+    assert [(r.episode_id, r.at) for r in limited] == [(r.episode_id, r.at) for r in every[:2]]
+    assert limited[0].filename == "bikes.mp4"
 
 
 def test_mirrored_screenshot_is_found(sabi_lib, shared_media):

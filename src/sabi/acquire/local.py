@@ -8,6 +8,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sabi.errors import NotFound
+
 VIDEO_SUFFIXES = frozenset(
     [
         ".mp4",
@@ -58,7 +60,7 @@ def find_videos(targets: Iterable[Path]) -> Iterator[Path]:
                 ]
             yield from (p.resolve() for p in sorted(found))
         else:
-            raise FileNotFoundError(f"no such file or folder: {target}")
+            raise NotFound(f"no such file or folder: {target}")
 
 
 def fingerprint(path: Path) -> str:

@@ -223,7 +223,8 @@ class Catalog:
         with self.session() as s:
             indexed = Episode.status == "indexed"
             return CatalogStats(
-                shows=s.scalar(select(func.count(Show.id))) or 0,
+                shows=s.scalar(select(func.count(func.distinct(Episode.show_id))).where(indexed))
+                or 0,
                 episodes=s.scalar(select(func.count(Episode.id)).where(indexed)) or 0,
                 frames=s.scalar(select(func.sum(Episode.frame_count)).where(indexed)) or 0,
                 duration=s.scalar(select(func.sum(Episode.duration)).where(indexed)) or 0.0,
@@ -232,11 +233,12 @@ class Catalog:
             )
 
     def shows(self) -> list[tuple[int, str, str | None, int]]:
-        """(id, title, tag, indexed episodes) for every show."""
+        """(id, title, tag, indexed episodes) for every show that has an indexed episode."""
         with self.session() as s:
             q = (
                 select(Show.id, Show.title, Show.tag, func.count(Episode.id))
-                .outerjoin(Episode)
+                .join(Episode)
+                .where(Episode.status == "indexed")
                 .group_by(Show.id)
                 .order_by(Show.title)
             )

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, inspect, select
 
 from sabi.acquire.bilibili import models as bilibili_models
 from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
+from sabi.errors import IndexMismatch
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -40,7 +41,7 @@ def upgrade(conn: Connection) -> int:
     """Apply the missing steps; returns the version reached."""
     version = current_version(conn)
     if version > LATEST:
-        raise RuntimeError(
+        raise IndexMismatch(
             f"the database schema is version {version}, newer than this sabi ({LATEST}): upgrade sabi"
         )
     for step in STEPS[version:]:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from sabi.app import Sabi
+from sabi.errors import NotFound
 
 app = typer.Typer(help="API keys for `sabi serve`.", no_args_is_help=True)
 out = Console()
@@ -18,10 +19,10 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Settings
 DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data directory.")]
 
 
-def _keys(config: Path | None, data_dir: Path | None):
+def _keys(config: Path | None, data_dir: Path | None, create: bool = False):
     from sabi.serve.keys import KeyStore
 
-    sabi = Sabi.open(config, data_dir=data_dir)
+    sabi = Sabi.open(config, data_dir=data_dir, create=create)
     return sabi, KeyStore(sabi.catalog)
 
 
@@ -35,7 +36,7 @@ def create(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Make a key. It is printed once; only its hash is stored."""
-    sabi, keys = _keys(config, data_dir)
+    sabi, keys = _keys(config, data_dir, create=True)
     with sabi:
         info, secret = keys.create(name, sabi.settings.key_quota if quota is None else quota)
     err.print(f"key #{info.id} for {info.name!r}, {info.quota} searches per 24 h:")
@@ -68,6 +69,5 @@ def revoke(
     with sabi:
         ok = keys.revoke(key_id)
     if not ok:
-        err.print(f"[red]error:[/red] no active key #{key_id}")
-        raise typer.Exit(1)
+        raise NotFound(f"no active key #{key_id}")
     out.print(f"revoked key #{key_id}")

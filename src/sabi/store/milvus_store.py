@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from pymilvus import DataType, MilvusClient
 
+from sabi.errors import StoreMismatch
 from sabi.store.base import Hit, check_batch
 
 STRONG = "Strong"
@@ -89,7 +90,7 @@ class MilvusStore:
         if client.has_collection(self.collection):
             stored = self._stored_dim()
             if stored != self.dim:
-                raise ValueError(
+                raise StoreMismatch(
                     f"Milvus collection {self.collection!r} holds {stored}-d vectors, "
                     f"not {self.dim}-d"
                 )

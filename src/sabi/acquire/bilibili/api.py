@@ -37,6 +37,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from sabi.acquire.bilibili.config import BilibiliSettings, quality_name
+from sabi.errors import SourceError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ RETRY_STATUS = {412, 429, 500, 502, 503, 504}
 CODEC_IDS = {"avc": 7, "hevc": 12, "av1": 13}
 
 
-class BilibiliError(Exception):
+class BilibiliError(SourceError):
     """Something about one season or episode; ``kind`` is a short machine word."""
 
     def __init__(self, kind: str, reason: str):

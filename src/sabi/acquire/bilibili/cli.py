@@ -1,4 +1,7 @@
-"""``sabi download bilibili`` and ``sabi download status``."""
+"""``sabi download bilibili`` and ``sabi download status``.
+
+Errors are raised, not printed: the ``sabi`` group (sabi.cli_errors) reports them.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,8 @@ from sabi.acquire.bilibili.progress import QuietUI, RichUI
 from sabi.acquire.bilibili.runner import BilibiliRun, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
 from sabi.app import Sabi
-from sabi.cli_options import ConfigOpt, DataDirOpt
-from sabi.errors import SabiError
+from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
+from sabi.errors import BadInput, PartlyFailed
 
 app = typer.Typer(
     help="Download videos into the index (Bilibili seasons and episodes).",
@@ -27,12 +30,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
-def _ids(values: list[str] | None, tag: str | None) -> list[list]:
+def _ids(values: list[str] | None, tag: str | None) -> list[list[str | None]]:
     return [[tag, v] for v in values or []]
 
 
@@ -73,7 +71,7 @@ def bilibili(
     ] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Download the queue (seasons, episodes) from Bilibili, mux to MP4 and index it.
 
@@ -86,29 +84,20 @@ def bilibili(
         "auto_remove": auto_remove,
         "concurrency": concurrency,
     }
-    try:
-        sabi, cfg = open_bilibili(
-            config, settings, sabi_overrides={"data_dir": data_dir}, **overrides
-        )
-    except (SabiError, ValueError, FileNotFoundError) as exc:
-        raise _fail(str(exc)) from None
-    if season or epid:
-        queue = cfg.queue.model_dump()
-        queue["season_id"] += _ids(season, tag)
-        queue["epid"] += _ids(epid, tag)
-        cfg = cfg.model_validate({**cfg.model_dump(), "queue": queue})
-    if not cfg.queue:
-        sabi.close()
-        raise _fail("the queue is empty: give --settings, --season/--ep, or [bilibili].queue")
-    ui = QuietUI(err) if quiet else RichUI(err)
-    records = settings.parent if settings is not None else None
+    sabi, cfg = open_bilibili(config, settings, sabi_overrides={"data_dir": data_dir}, **overrides)
     with sabi:
-        try:
-            report = BilibiliRun(sabi, cfg, ui=ui, retry_failed=retry_failed, records=records).run()
-        except SabiError as exc:
-            raise _fail(str(exc)) from None
-        except KeyboardInterrupt:
-            raise _fail("interrupted; run the same command again to resume", 130) from None
+        if season or epid:
+            queue = cfg.queue.model_dump()
+            queue["season_id"] += _ids(season, tag)
+            queue["epid"] += _ids(epid, tag)
+            cfg = cfg.model_validate({**cfg.model_dump(), "queue": queue})
+        if not cfg.queue:
+            raise BadInput(
+                "the queue is empty: give --settings, --season/--ep, or [bilibili].queue"
+            )
+        ui = QuietUI(err) if quiet else RichUI(err)
+        records = settings.parent if settings is not None else None
+        report = BilibiliRun(sabi, cfg, ui=ui, retry_failed=retry_failed, records=records).run()
     if report.imported != (0, 0):
         err.print(
             f"imported from the seed: {report.imported[0]} done, {report.imported[1]} failed",
@@ -123,7 +112,10 @@ def bilibili(
         highlight=False,
     )
     if report.count("failed") or report.problems:
-        raise typer.Exit(1)
+        raise PartlyFailed(
+            f"{report.count('failed')} episode(s) failed, {len(report.problems)} season(s) "
+            "unreadable (see above; `sabi download status` lists them)"
+        )
 
 
 @app.command()
@@ -140,7 +132,7 @@ def status(
     data_dir: DataDirOpt = None,
 ) -> None:
     """The download state of every Bilibili episode sabi knows."""
-    with Sabi.open(config, data_dir=data_dir) as sabi:
+    with Sabi.open(config, data_dir=data_dir, create=False) as sabi:
         rows = DownloadState(sabi.catalog).rows(tag=tag, status=only)
     if as_json:
         print(

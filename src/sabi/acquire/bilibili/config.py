@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sabi.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 #: Bilibili's ``qn`` values (the playurl ``quality`` codes) and what they mean.
@@ -176,9 +178,12 @@ def read_seed_settings(path: Path) -> dict[str, Any]:
     Unknown keys are reported and ignored (the file is the seed's, not ours to reject); a relative
     ``downloadPath`` is made relative to the file's folder, as the seed's scripts ran there.
     """
-    raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a JSON object")
+        raise ConfigError(f"{path}: expected a JSON object")
     known = {f.alias or n for n, f in BilibiliSettings.model_fields.items()}
     known |= set(BilibiliSettings.model_fields)
     unknown = sorted(set(raw) - known)

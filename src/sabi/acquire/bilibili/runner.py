@@ -44,10 +44,10 @@ from sabi.acquire.bilibili.download import Cancelled, Downloader
 from sabi.acquire.bilibili.mux import mux_to_mp4
 from sabi.acquire.bilibili.progress import QuietUI
 from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
-from sabi.app import Sabi
+from sabi.app import Sabi, load_config
 from sabi.errors import SabiError
 from sabi.locks import DirLock
-from sabi.settings import Settings, load_settings
+from sabi.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def load_bilibili_settings(
 
     The table's ``rate``/``resolution``, when set, become the sampling settings for the run.
     """
-    settings = load_settings(config, **(sabi_overrides or {}))
+    settings = load_config(config, **(sabi_overrides or {}))
     values = settings.bilibili.model_dump()
     if seed is not None:
         values.update(read_seed_settings(seed))
