@@ -18,7 +18,7 @@ def _search(server, jpeg: bytes) -> dict:
 
 
 def _cuts(server, episode_id: int) -> list[float]:
-    return server.state.catalog.cuts(episode_id)
+    return server.state.sabi.catalog.cuts(episode_id)
 
 
 def test_image_jpeg_and_webp_sizes(server, bunny_frame):

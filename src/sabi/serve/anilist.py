@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sabi.catalog import Catalog
+from sabi.errors import GraphQLError
 
 
 @dataclass(frozen=True)
@@ -62,10 +63,6 @@ def short_info(show: ShowRow) -> dict[str, Any]:
 
 
 # ----- a GraphQL subset
-
-
-class GraphQLError(Exception):
-    pass
 
 
 _TOKEN = re.compile(

@@ -33,8 +33,8 @@ def too_large(limit: int) -> TooLarge:
     return TooLarge(f"the file is larger than {limit / 1_000_000:g} MB, the most sabi accepts")
 
 
-async def read_query(request: Request, max_bytes: int) -> Query:
-    url = request.query_params.get("url")
+async def read_query(request: Request, max_bytes: int, url: str | None = None) -> Query:
+    """The query sent with ``request``; ``url`` is the ``?url=`` parameter, if any."""
     if request.method != "POST":
         return Query(url=url) if url else Query()
     declared = request.headers.get("content-length")

@@ -8,13 +8,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from sabi.errors import SabiError
+from sabi.errors import Overloaded
 
 T = TypeVar("T")
-
-
-class Overloaded(SabiError):
-    status = 503
 
 
 class BoundedPool:

@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from sabi.catalog import Catalog
-from sabi.errors import SabiError
+from sabi.errors import PreviewMissing
 from sabi.prepare.decode import stream_start
 from sabi.prepare.shots import ShotDetector
 from sabi.settings import Settings
@@ -37,10 +37,6 @@ log = logging.getLogger(__name__)
 WIDTHS = {"s": 160, "m": 320, "l": 640}
 AUDIO_RATE = 48000
 AAC_FRAME = 1024
-
-
-class PreviewMissing(SabiError):
-    status = 404
 
 
 @dataclass(frozen=True)
