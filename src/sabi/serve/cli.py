@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from sabi.app import Sabi
+from sabi.serve.keys import KeyStore
 
 app = typer.Typer(help="API keys for `sabi serve`.", no_args_is_help=True)
 out = Console()
@@ -18,9 +19,7 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Settings
 DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data directory.")]
 
 
-def _keys(config: Path | None, data_dir: Path | None):
-    from sabi.serve.keys import KeyStore
-
+def _keys(config: Path | None, data_dir: Path | None) -> tuple[Sabi, KeyStore]:
     sabi = Sabi.open(config, data_dir=data_dir)
     return sabi, KeyStore(sabi.catalog)
 

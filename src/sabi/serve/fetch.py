@@ -139,7 +139,7 @@ async def _get(
     response = await client.send(request, stream=True)
     try:
         if response.status_code in REDIRECTS:
-            location = response.headers.get("location")
+            location: str | None = response.headers.get("location")
             if not location:
                 raise BadInput("the URL redirects nowhere")
             return location

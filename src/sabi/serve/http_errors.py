@@ -62,7 +62,7 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else "request failed"
     if exc.status_code == 404 and message == "Not Found":
         message = "there is nothing at this address"
-    return error_response(exc.status_code, message, exc.headers)
+    return error_response(exc.status_code, message, dict(exc.headers or {}) or None)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
