@@ -168,13 +168,22 @@ class Sabi:
         )
 
     def remove(
-        self, *, show: str | None = None, episode_id: int | None = None, tag: str | None = None
+        self,
+        *,
+        show: str | None = None,
+        show_id: int | None = None,
+        episode_id: int | None = None,
+        tag: str | None = None,
     ) -> int:
-        if show is None and episode_id is None and tag is None:
+        """Remove the episodes selected (a show by title or id, a tag, an episode id); returns
+        how many. Nothing selected takes no lock and removes nothing."""
+        if show is None and show_id is None and episode_id is None and tag is None:
             raise BadInput("say what to remove: a show, a tag or an episode id")
         ids = self.catalog.select_episodes(
-            show=show, episode_id=episode_id, tag=tag, indexed_only=False
+            show=show, show_id=show_id, episode_id=episode_id, tag=tag, indexed_only=False
         )
+        if not ids:
+            return 0
         lock = write_lock(self.settings.data_dir)
         try:
             return self.indexer.remove(ids)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -62,3 +65,39 @@ def bunny_frame(shared_media: Path) -> tuple[float, bytes]:
 
     t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 14.0)
     return t, screenshot(rgb)
+
+
+@pytest.fixture(scope="session")
+def bikes_frame(shared_media: Path) -> tuple[float, bytes]:
+    """A screenshot of the live-action distractor at 4 s."""
+    from media import frame_at, screenshot
+
+    t, rgb = frame_at(shared_media / "bikes.mp4", 4.0)
+    return t, screenshot(rgb)
+
+
+@pytest.fixture(scope="session")
+def bunny_clip(shared_media: Path) -> tuple[float, bytes]:
+    """Episode 1 from 17 s to 19 s (inside one shot), re-encoded small: a video query."""
+    start, end, fps = 17.0, 19.0, 24
+    out = io.BytesIO()
+    with (
+        av.open(str(shared_media / "big_buck_bunny_0_30.webm")) as src,
+        av.open(out, "w", format="mp4") as dst,
+    ):
+        stream = dst.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 320, 180, "yuv420p"
+        n = 0
+        for frame in src.decode(video=0):
+            if frame.time is None or frame.time < start:
+                continue
+            if frame.time >= end:
+                break
+            rgb = frame.to_ndarray(format="rgb24", width=320, height=180)
+            small = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            small.pts, small.time_base, n = n, Fraction(1, fps), n + 1
+            for packet in stream.encode(small):
+                dst.mux(packet)
+        for packet in stream.encode():
+            dst.mux(packet)
+    return start, out.getvalue()

@@ -10,6 +10,7 @@ from typing import Any
 import uvicorn
 
 from sabi.serve.app import create_app
+from sabi.serve.state import ServerState
 from sabi.settings import Settings
 
 
@@ -29,8 +30,8 @@ class LiveServer:
         )
 
     @property
-    def state(self) -> Any:
-        return self.app.state.sabi
+    def state(self) -> ServerState:
+        return self.app.state.server
 
     def start(self) -> LiveServer:
         self.thread.start()

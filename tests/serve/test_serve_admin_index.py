@@ -27,7 +27,7 @@ def test_index_search_remove(make_server, tmp_path, shared_media, bunny_frame):
     assert status["episodes"] == 1 and status["store"]["healthy"]
     hit = httpx.post(f"{live.url}/search", content=bunny_frame[1]).json()["result"][0]
     assert hit["show"]["title"] == "Bunny"
-    assert live.state.catalog.cuts(hit["episode_id"])  # shot changes stored at index time
+    assert live.state.sabi.catalog.cuts(hit["episode_id"])  # shot changes stored at index time
     r = httpx.delete(f"{live.url}/admin/shows/{hit['show']['id']}", headers=admin)
     assert r.json() == {"removed": 1}
     assert httpx.post(f"{live.url}/search", content=bunny_frame[1]).json()["result"] == []

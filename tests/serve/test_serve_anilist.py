@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
+import pytest
 from conftest import BUNNY
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sabi.catalog import Catalog
 from sabi.serve.anilist import execute
 
 PICIMAGESEARCH_QUERY = """
@@ -58,12 +62,120 @@ def test_not_found_and_syntax_errors_are_graphql_errors(server):
     assert r.status_code == 200 and r.json()["errors"]
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list('{}()[]:,$!"@.# \nMediaPgeidtl0123')), max_size=80))
-def test_any_text_gives_an_answer_not_a_crash(text):
-    class NoShows:
-        def shows(self):
-            return [(1, "A", None, 1)]
+# ----- the GraphQL subset against a catalogue of its own (no server needed)
 
-    out = execute(NoShows(), text, {})  # type: ignore[arg-type]
-    assert "data" in out
+SHOWS = [
+    ("Big Buck Bunny", "demo"),
+    ("Bunny Girl", None),
+    ("Street Bikes", "street"),
+    ("葬送のフリーレン", "frieren"),
+]
+TITLE_KEYS = ("native", "romaji", "english", "userPreferred")
+SCALARS = {  # what each field is for a stored show (id, title, tag, episodes)
+    "id": lambda r: r[0],
+    "episodes": lambda r: r[3],
+    "idMal": lambda r: None,
+    "isAdult": lambda r: False,
+    "synonyms": lambda r: [],
+    "type": lambda r: "ANIME",
+    "format": lambda r: None,
+    "genres": lambda r: [],
+    "tags": lambda r: [{"name": r[2]}] if r[2] else [],
+}
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    c = Catalog(f"sqlite:///{tmp_path_factory.mktemp('anilist') / 'catalog.db'}")
+    for title, tag in SHOWS:
+        c.ensure_show(title, tag)
+    yield c
+    c.close()
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_media_answers_are_the_stored_shows(catalog, data):
+    rows = {r[0]: r for r in catalog.shows()}
+    show_id = data.draw(st.sampled_from([*rows, 0, 999]))
+    fields = data.draw(st.lists(st.sampled_from(sorted(SCALARS)), min_size=1, unique=True))
+    title_keys = data.draw(st.lists(st.sampled_from(TITLE_KEYS), unique=True))
+    alias = data.draw(st.sampled_from(["Media", "show", "m2"]))
+    selection = " ".join(fields) + (f" title {{ {' '.join(title_keys)} }}" if title_keys else "")
+    head = "" if alias == "Media" else f"{alias}: "
+    if data.draw(st.booleans(), label="as a variable"):
+        query = f"query ($id: Int) {{ {head}Media(id: $id, type: ANIME) {{ {selection} }} }}"
+        out = execute(catalog, query, {"id": show_id})
+    else:
+        out = execute(catalog, f"{{ {head}Media(id: {show_id}) {{ {selection} }} }}", None)
+    if show_id not in rows:
+        assert out["data"] == {alias: None}
+        assert [e["status"] for e in out["errors"]] == [404]
+        return
+    row = rows[show_id]
+    expected = {f: SCALARS[f](row) for f in fields}
+    if title_keys:
+        expected["title"] = {k: row[1] for k in title_keys}
+    assert out == {"data": {alias: expected}}
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    needle=st.text(alphabet="BbunyGirlSetk葬送のフリーレン ", min_size=1, max_size=4),
+    per_page=st.integers(1, 5),
+    page=st.integers(1, 3),
+    ascii_only=st.booleans(),
+)
+def test_page_search_answers_the_matching_shows(catalog, needle, per_page, page, ascii_only):
+    """Page.media(search:) is a case-insensitive substring search of the titles, paged; the
+    search string may hold any Unicode, raw or as \\u escapes."""
+    literal = json.dumps(needle, ensure_ascii=ascii_only)
+    query = (
+        f"{{ Page(page: {page}, perPage: {per_page}) {{"
+        f" pageInfo {{ total perPage currentPage hasNextPage }}"
+        f" media(search: {literal}) {{ id title {{ romaji }} }} }} }}"
+    )
+    out = execute(catalog, query, None)
+    matching = [r for r in catalog.shows() if needle.casefold() in r[1].casefold()]
+    chunk = matching[(page - 1) * per_page : page * per_page]
+    assert out == {
+        "data": {
+            "Page": {
+                "pageInfo": {
+                    "total": len(matching),
+                    "perPage": per_page,
+                    "currentPage": page,
+                    "hasNextPage": page * per_page < len(matching),
+                },
+                "media": [{"id": r[0], "title": {"romaji": r[1]}} for r in chunk],
+            }
+        }
+    }
+
+
+def test_variable_defaults_are_used(catalog):
+    first = catalog.shows()[0]
+    query = f"query ($id: Int = {first[0]}) {{ Media(id: $id) {{ id }} }}"
+    assert execute(catalog, query, {}) == {"data": {"Media": {"id": first[0]}}}
+    other = catalog.shows()[1][0]
+    assert execute(catalog, query, {"id": other}) == {"data": {"Media": {"id": other}}}
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(alphabet=st.sampled_from(list('{}()[]:,$!"@.# \nMediaPgeidtl0123')), max_size=80))
+def test_any_text_gives_an_answer_not_a_crash(catalog, text):
+    """Whatever is sent, the answer is GraphQL-shaped: data, or errors saying why not."""
+    out = execute(catalog, text, {})
+    assert set(out) <= {"data", "errors"} and "data" in out
+    if out["data"] is None:  # the request itself was refused
+        assert [e["status"] for e in out["errors"]] == [400]
+        assert out["errors"][0]["message"]
+    else:
+        assert isinstance(out["data"], dict)
+        assert all(e["status"] in (400, 404) for e in out.get("errors", []))

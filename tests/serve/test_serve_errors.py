@@ -67,7 +67,7 @@ def test_a_crash_is_a_json_500(make_server, bunny_frame, monkeypatch):
     def boom(*_args, **_kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(live.state.searcher, "search_bytes", boom)
+    monkeypatch.setattr(live.state.sabi, "search", boom)
     r = httpx.post(f"{live.url}/search", content=bunny_frame[1])
     message = _assert_error(r, 500)
     assert "simulated" not in message  # no internals leak

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+from serve_live import settings_for
 from typer.testing import CliRunner
 
+from sabi.app import Sabi
 from sabi.cli import app as cli
-from sabi.serve.keys import ip_bucket
+from sabi.errors import RateLimited
+from sabi.serve.keys import KeyStore, Limiter, RateInfo, ip_bucket
 
 
 def test_cli_key_works_and_quota_runs_out(server, serve_index, bunny_frame):
@@ -49,17 +53,44 @@ def test_anonymous_quota_per_ip(make_server, bunny_frame):
 
 
 def test_rate_limit_per_minute(make_server, bunny_frame):
+    """2 a minute: the third request within a minute is a 429. Minute windows are aligned to
+    the clock, so one boundary may fall between requests; five requests (seconds apart at
+    most) span at most two windows, so at most four pass and a 429 always comes."""
     live = make_server(rate_limit=2)
-    responses = [httpx.post(f"{live.url}/search", content=bunny_frame[1]) for _ in range(3)]
-    assert [r.status_code for r in responses[:2]] == [200, 200]
+    responses = []
+    for _ in range(5):
+        responses.append(httpx.post(f"{live.url}/search", content=bunny_frame[1]))
+        if responses[-1].status_code != 200:
+            break
+    limited = responses[-1]
+    assert limited.status_code == 429, [r.status_code for r in responses]
+    assert 2 <= len(responses) - 1 <= 4
     assert responses[0].headers["x-ratelimit-limit"] == "2"
     assert responses[0].headers["x-ratelimit-remaining"] == "1"
-    limited = responses[2]
-    # a window boundary may fall between the requests; then the third one passes
-    if limited.status_code != 200:
-        assert limited.status_code == 429
-        assert int(limited.headers["retry-after"]) >= 1
-        assert "error" in limited.json()
+    assert responses[-2].headers["x-ratelimit-remaining"] == "0"
+    assert 1 <= int(limited.headers["retry-after"]) <= 60
+    assert limited.headers["x-ratelimit-limit"] == "2"
+    assert limited.headers["x-ratelimit-remaining"] == "0"
+    assert set(limited.json()) == {"error"} and "too many requests" in limited.json()["error"]
+
+
+def test_rate_limit_windows(tmp_path):
+    """The limiter itself, at chosen times: the minute's count, its reset and retry-after."""
+    with Sabi.open(data_dir=tmp_path) as sabi:
+        settings = settings_for(tmp_path, rate_limit=2)
+        limiter = Limiter(settings, KeyStore(sabi.catalog))
+        who = limiter.identify(None, "192.0.2.1")
+        minute = 1_800_000_000.0  # a multiple of 60
+        assert limiter.rate(who, now=minute + 10) == RateInfo(2, 1, int(minute) + 60)
+        assert limiter.rate(who, now=minute + 20) == RateInfo(2, 0, int(minute) + 60)
+        with pytest.raises(RateLimited) as exc:
+            limiter.rate(who, now=minute + 45)
+        assert exc.value.retry_after == 15 and exc.value.limit == 2
+        other = limiter.identify(None, "192.0.2.2")  # another address has its own count
+        assert limiter.rate(other, now=minute + 50).remaining == 1
+        assert limiter.rate(who, now=minute + 60) == RateInfo(2, 1, int(minute) + 120)
+        admin = limiter.identify("admin-secret", "192.0.2.1")
+        assert all(limiter.rate(admin, now=minute + 61) == RateInfo(0, 0, 0) for _ in range(5))
 
 
 def test_ipv6_counts_per_64():

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from sabi.serve.pool import BoundedPool, Overloaded
+from sabi.errors import Overloaded
+from sabi.serve.pool import BoundedPool
 
 
 def test_overflow_is_refused_at_once_and_capacity_returns():
@@ -53,14 +54,14 @@ def test_overloaded_server_says_503(make_server, bunny_frame, monkeypatch):
 
     live = make_server(search_workers=1, search_queue=0)
     entered, release = threading.Event(), threading.Event()
-    real = live.state.searcher.search_bytes
+    real = live.state.sabi.search
 
     def slow(*args, **kwargs):
         entered.set()
         release.wait(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(live.state.searcher, "search_bytes", slow)
+    monkeypatch.setattr(live.state.sabi, "search", slow)
     results = {}
 
     def first():

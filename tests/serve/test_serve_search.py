@@ -14,11 +14,17 @@ def _best(body: dict) -> dict:
     return body["result"][0]
 
 
-def _assert_bunny_ep1(item: dict, t: float) -> None:
-    assert item["show"]["title"] == BUNNY
-    assert item["episode"] == 1
-    assert item["from"] <= t + 0.6 and item["to"] >= t - 0.6, item
+def _assert_found(item: dict, title: str, episode: int | None, t: float) -> None:
+    """The right show and episode, the moment within ±1 s, and that moment inside the scene."""
+    assert item["show"]["title"] == title
+    assert item["episode"] == episode
+    assert abs(item["at"] - t) <= 1.0, (t, item)
+    assert item["from"] <= t <= item["to"], (t, item)
     assert item["similarity"] > 0.8
+
+
+def _assert_bunny_ep1(item: dict, t: float) -> None:
+    _assert_found(item, BUNNY, 1, t)
 
 
 def test_multipart_image_field(server, bunny_frame):
@@ -69,32 +75,63 @@ def test_anilist_info_gives_an_object(server, bunny_frame):
     assert isinstance(info["id"], int)
 
 
-def test_filters_and_limit(server, bunny_frame):
+def _search(server, data: bytes, **params) -> dict:
+    r = httpx.post(f"{server.url}/search", params=params, content=data)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_filters_keep_only_the_shows_asked_for(server, bunny_frame):
+    """A filter that leaves the right show out still answers, from the allowed shows only."""
     _, jpeg = bunny_frame
     shows = {s["title"]: s["id"] for s in httpx.get(f"{server.url}/shows").json()}
     bikes = shows["Street Bikes"]
-    only_bikes = httpx.post(f"{server.url}/search?anilistID={bikes}", content=jpeg).json()
-    assert all(r["show"]["id"] == bikes for r in only_bikes["result"])
-    by_tag = httpx.post(f"{server.url}/search?tag=street", content=jpeg).json()
-    assert all(r["show"]["title"] == "Street Bikes" for r in by_tag["result"])
-    by_title = httpx.post(f"{server.url}/search", params={"show": BUNNY}, content=jpeg).json()
-    assert by_title["result"] and all(r["show"]["title"] == BUNNY for r in by_title["result"])
-    one = httpx.post(f"{server.url}/search?limit=1", content=jpeg).json()
-    assert len(one["result"]) == 1
+    for params in ({"anilistID": bikes}, {"tag": "street"}, {"show": "Street Bikes"}):
+        result = _search(server, jpeg, **params)["result"]
+        assert result, params
+        assert {r["show"]["id"] for r in result} == {bikes}, params
+        assert all(r["similarity"] < 0.5 for r in result), params  # nothing like the query
+
+
+def test_filters_that_keep_the_right_show_find_the_moment(server, bunny_frame, bikes_frame):
+    t, jpeg = bunny_frame
+    shows = {s["title"]: s["id"] for s in httpx.get(f"{server.url}/shows").json()}
+    for params in ({"anilistID": shows[BUNNY]}, {"tag": "demo"}, {"show": BUNNY}):
+        result = _search(server, jpeg, **params)["result"]
+        _assert_bunny_ep1(result[0], t)
+        assert {r["show"]["title"] for r in result} == {BUNNY}, params
+    tb, bikes = bikes_frame
+    result = _search(server, bikes, tag="street")["result"]
+    _assert_found(result[0], "Street Bikes", None, tb)
+
+
+def test_limit(server, bunny_frame):
+    t, jpeg = bunny_frame
+    full = _search(server, jpeg)["result"]
+    assert len(full) > 1
+    one = _search(server, jpeg, limit=1)["result"]
+    assert len(one) == 1
+    assert (one[0]["episode_id"], one[0]["at"]) == (full[0]["episode_id"], full[0]["at"])
+    _assert_bunny_ep1(one[0], t)
 
 
 def test_cut_borders_flag_forms(server, bunny_frame):
-    _, jpeg = bunny_frame
+    t, jpeg = bunny_frame
+    cut = {}
     for value in ("", "1", "0", "true"):
-        r = httpx.post(f"{server.url}/search", params={"cutBorders": value}, content=jpeg)
-        assert r.status_code == 200, (value, r.text)
+        best = _best(_search(server, jpeg, cutBorders=value))
+        assert (best["episode"], best["from"] <= t <= best["to"]) == (1, True), value
+        cut[value] = best["similarity"]
+    assert cut[""] == cut["1"] == cut["true"] > 0.8
+    assert cut["0"] < cut["1"]  # the letterboxed screenshot matches better with its bars cut
     r = httpx.post(f"{server.url}/search", params={"cutBorders": "maybe"}, content=jpeg)
     assert r.status_code == 400
 
 
-def test_a_video_query(server, shared_media):
-    """A short clip as the query: its frames are searched together."""
-    clip = (shared_media / "big_buck_bunny_432_433.webm").read_bytes()
-    r = httpx.post(f"{server.url}/search", content=clip, headers={"content-type": "video/webm"})
+def test_a_video_query(server, bunny_clip):
+    """A short clip as the query: its frames are searched together, and the answer's moment
+    is where the clip starts."""
+    t, clip = bunny_clip
+    r = httpx.post(f"{server.url}/search", content=clip, headers={"content-type": "video/mp4"})
     assert r.status_code == 200
-    assert "result" in r.json()
+    _assert_bunny_ep1(_best(r.json()), t)

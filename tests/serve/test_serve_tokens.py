@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sabi.serve.tokens import HOUR, BadToken, ExpiredToken, PreviewSigner, load_secret
+from sabi.errors import BadToken, ExpiredToken
+from sabi.serve.tokens import HOUR, PreviewSigner, load_secret
 
 
 def test_round_trip_and_hour_snapped_expiry():

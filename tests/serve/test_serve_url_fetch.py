@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from sabi.errors import BadInput
-from sabi.serve.fetch import UrlRefused, fetch_url, refusal
+from sabi.errors import BadInput, UrlRefused
+from sabi.serve.fetch import fetch_url, refusal
 
 REFUSED = [
     "127.0.0.1", "127.1.2.3", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",

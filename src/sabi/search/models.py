@@ -1,8 +1,19 @@
-"""The answer's shape: trace.moe's fields plus sabi's own. Shared by the CLI and the API."""
+"""The answer's shape: trace.moe's fields plus sabi's own. Shared by the CLI and the API.
+
+The fields of a matched scene are written once, in ``SceneFields``; the library's answer
+(``SearchResponse``) and the HTTP API's (``sabi.serve.schemas.SearchOut``) add only what
+differs: the HTTP answer's ``anilist`` may be an object, and it links previews.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+def _is_none(value: object) -> bool:
+    return value is None
 
 
 class ShowInfo(BaseModel):
@@ -11,7 +22,10 @@ class ShowInfo(BaseModel):
     tag: str | None = None
 
 
-class SceneResult(BaseModel):
+class SceneFields(BaseModel):
+    """One matching scene. trace.moe's keys are always present (``episode`` may be null);
+    sabi's optional extras are left out of the JSON when unset."""
+
     model_config = ConfigDict(populate_by_name=True)
 
     filename: str
@@ -23,22 +37,28 @@ class SceneResult(BaseModel):
     similarity: float = Field(ge=0, le=1, description="Cosine similarity of the best frame.")
     show: ShowInfo
     episode_id: int
-    anilist: int | None = Field(None, description="trace.moe compatibility: the show id.")
-    link: str | None = Field(None, description="Where the episode can be watched, if known.")
-    video: str | None = Field(None, description="Preview clip URL (HTTP API only).")
-    image: str | None = Field(None, description="Preview still URL (HTTP API only).")
+    link: str | None = Field(
+        None,
+        exclude_if=_is_none,
+        description="Where the episode can be watched, if known (absent otherwise).",
+    )
 
 
-class SearchResponse(BaseModel):
+class SceneResult(SceneFields):
+    anilist: int | None = Field(
+        None, exclude_if=_is_none, description="trace.moe compatibility: the show id."
+    )
+
+
+class Answer[SceneT: SceneFields](BaseModel):
+    """What every search answers: how much was searched and the scenes found, best first."""
+
     frameCount: int = Field(description="Frames in the index that were searched.")
     error: str = ""
-    result: list[SceneResult] = []
+    result: list[SceneT] = []
 
-    def as_json(self) -> dict:
-        """trace.moe's keys always present (episode may be null); sabi's extras only when set."""
-        data = self.model_dump(by_alias=True)
-        for item in data["result"]:
-            for key in ("anilist", "link", "video", "image"):
-                if item.get(key) is None:
-                    item.pop(key, None)
-        return data
+
+class SearchResponse(Answer[SceneResult]):
+    def as_json(self) -> dict[str, Any]:
+        """The answer as trace.moe-shaped JSON data (``from``, not ``from_``)."""
+        return self.model_dump(by_alias=True)

@@ -9,11 +9,14 @@ fields, variables, aliases) that answers fields sabi does not know with null.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from sabi.catalog import Catalog
+from sabi.errors import GraphQLError
+from sabi.serve.schemas import AniListInfo
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,13 @@ def show_rows(catalog: Catalog) -> list[ShowRow]:
     return [ShowRow(i, t, g, n) for i, t, g, n in catalog.shows()]
 
 
-def short_info(show: ShowRow) -> dict[str, Any]:
+def short_info(show: ShowRow) -> AniListInfo:
     """What trace.moe puts in ``result[].anilist`` when ``anilistInfo`` is given."""
     m = media(show)
-    return {k: m[k] for k in ("id", "idMal", "title", "synonyms", "isAdult")}
+    return AniListInfo.model_validate({k: m[k] for k in AniListInfo.model_fields})
 
 
 # ----- a GraphQL subset
-
-
-class GraphQLError(Exception):
-    pass
 
 
 _TOKEN = re.compile(
@@ -75,7 +74,8 @@ _TOKEN = re.compile(
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
-    out, pos = [], 0
+    out: list[tuple[str, str]] = []
+    pos = 0
     text = text.strip()
     while pos < len(text):
         m = _TOKEN.match(text, pos)
@@ -85,7 +85,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             raise GraphQLError(f"Syntax Error: unexpected character at {pos}")
         pos = m.end()
         kind = m.lastgroup
-        if kind != "comment":
+        if kind is not None and kind != "comment":
             out.append((kind, m.group(kind)))
     return out
 
@@ -102,10 +102,15 @@ class _Parser:
     def __init__(self, text: str, variables: dict[str, Any]):
         self.toks = _tokens(text)
         self.i = 0
-        self.vars = variables
+        self.vars = dict(variables)
 
     def peek(self) -> tuple[str, str] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
+
+    def at(self, value: str) -> bool:
+        """Whether the next token is ``value``."""
+        tok = self.peek()
+        return tok is not None and tok[1] == value
 
     def take(self, value: str | None = None) -> tuple[str, str]:
         tok = self.peek()
@@ -114,62 +119,66 @@ class _Parser:
         self.i += 1
         return tok
 
+    def skip_comma(self) -> None:
+        if self.at(","):
+            self.take(",")
+
     def document(self) -> list[Field]:
-        tok = self.peek()
-        if tok and tok[1] in ("query",):
+        if self.at("query"):
             self.take()
-            if self.peek() and self.peek()[0] == "name":
+            tok = self.peek()
+            if tok is not None and tok[0] == "name":
                 self.take()
-            if self.peek() and self.peek()[1] == "(":
-                self._skip_var_defs()
-        elif tok and tok[1] in ("mutation", "subscription"):
+            if self.at("("):
+                self._var_defs()
+        elif self.at("mutation") or self.at("subscription"):
             raise GraphQLError("only queries are supported")
         fields = self.selection()
         if self.peek() is not None:
             raise GraphQLError("only one operation is supported")
         return fields
 
-    def _skip_var_defs(self) -> None:
-        depth = 0
-        while True:
-            kind, value = self.take()
-            if value == "(":
+    def _var_defs(self) -> None:
+        """Skip ``($id: Int = 1, ...)``, keeping defaults for variables not given."""
+        self.take("(")
+        depth, name = 1, None
+        while depth:
+            _kind, value = self.take()
+            if value == "$":
+                name = self.take()[1]
+            elif value == "=" and depth == 1 and name is not None:
+                default = self.value()
+                self.vars.setdefault(name, default)
+            elif value == "(":
                 depth += 1
             elif value == ")":
                 depth -= 1
-                if depth == 0:
-                    return
-            elif value == "=":  # default value: record it if the variable is not given
-                pass
 
     def selection(self) -> list[Field]:
         self.take("{")
         fields = []
-        while self.peek() and self.peek()[1] != "}":
-            if self.peek()[1] in ("...", "@"):
+        while self.peek() is not None and not self.at("}"):
+            if self.at("...") or self.at("@"):
                 raise GraphQLError("fragments and directives are not supported")
-            name = self.take()[1]
-            alias = name
-            if self.peek() and self.peek()[1] == ":":
+            name = alias = self.take()[1]
+            if self.at(":"):
                 self.take(":")
                 name = self.take()[1]
-            args = self.arguments() if self.peek() and self.peek()[1] == "(" else {}
-            sub = self.selection() if self.peek() and self.peek()[1] == "{" else None
+            args = self.arguments() if self.at("(") else {}
+            sub = self.selection() if self.at("{") else None
             fields.append(Field(name, alias, args, sub))
-            if self.peek() and self.peek()[1] == ",":
-                self.take(",")
+            self.skip_comma()
         self.take("}")
         return fields
 
     def arguments(self) -> dict[str, Any]:
         self.take("(")
         args = {}
-        while self.peek() and self.peek()[1] != ")":
+        while self.peek() is not None and not self.at(")"):
             name = self.take()[1]
             self.take(":")
             args[name] = self.value()
-            if self.peek() and self.peek()[1] == ",":
-                self.take(",")
+            self.skip_comma()
         self.take(")")
         return args
 
@@ -179,31 +188,36 @@ class _Parser:
             return self.vars.get(self.take()[1])
         if tok == "[":
             items = []
-            while self.peek() and self.peek()[1] != "]":
+            while self.peek() is not None and not self.at("]"):
                 items.append(self.value())
-                if self.peek() and self.peek()[1] == ",":
-                    self.take(",")
+                self.skip_comma()
             self.take("]")
             return items
         if tok == "{":
             obj = {}
-            while self.peek() and self.peek()[1] != "}":
+            while self.peek() is not None and not self.at("}"):
                 key = self.take()[1]
                 self.take(":")
                 obj[key] = self.value()
-                if self.peek() and self.peek()[1] == ",":
-                    self.take(",")
+                self.skip_comma()
             self.take("}")
             return obj
-        if kind == "number":
-            return float(tok) if any(c in tok for c in ".eE") else int(tok)
-        if kind == "string":
-            return tok[1:-1].encode().decode("unicode_escape")
-        if tok in ("true", "false"):
-            return tok == "true"
-        if tok == "null":
-            return None
-        return tok  # an enum value such as ANIME
+        return _scalar(kind, tok)
+
+
+def _scalar(kind: str, tok: str) -> Any:
+    if kind == "number":
+        return float(tok) if any(c in tok for c in ".eE") else int(tok)
+    if kind == "string":  # GraphQL's escapes are JSON's; titles may be any Unicode
+        try:
+            return json.loads(tok)
+        except ValueError as exc:
+            raise GraphQLError("Syntax Error: invalid string") from exc
+    if tok in ("true", "false"):
+        return tok == "true"
+    if tok == "null":
+        return None
+    return tok  # an enum value such as ANIME
 
 
 def _project(value: Any, selection: list[Field] | None) -> Any:

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from sabi.app import Sabi
 from sabi.errors import NotFound
+from sabi.serve.keys import KeyStore
 
 app = typer.Typer(help="API keys for `sabi serve`.", no_args_is_help=True)
 out = Console()
@@ -19,9 +20,9 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Settings
 DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", "-d", help="Data directory.")]
 
 
-def _keys(config: Path | None, data_dir: Path | None, create: bool = False):
-    from sabi.serve.keys import KeyStore
-
+def _keys(
+    config: Path | None, data_dir: Path | None, create: bool = False
+) -> tuple[Sabi, KeyStore]:
     sabi = Sabi.open(config, data_dir=data_dir, create=create)
     return sabi, KeyStore(sabi.catalog)
 

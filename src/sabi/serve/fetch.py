@@ -18,16 +18,12 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from sabi import __version__
-from sabi.errors import BadInput, TooLarge
+from sabi.errors import BadInput, TooLarge, UrlRefused
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 MAX_REDIRECTS = 5
 REDIRECTS = {301, 302, 303, 307, 308}
-
-
-class UrlRefused(BadInput):
-    """The URL points somewhere sabi will not fetch from."""
 
 
 def refusal(ip: IPAddress) -> str | None:
@@ -143,7 +139,7 @@ async def _get(
     response = await client.send(request, stream=True)
     try:
         if response.status_code in REDIRECTS:
-            location = response.headers.get("location")
+            location: str | None = response.headers.get("location")
             if not location:
                 raise BadInput("the URL redirects nowhere")
             return location

@@ -21,28 +21,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from sabi.catalog import Catalog
-from sabi.catalog.models import ApiKey, ApiUsage, Base
-from sabi.errors import SabiError
+from sabi.catalog.models import ApiKey, ApiUsage
+from sabi.errors import BadKey, QuotaSpent, RateLimited
 from sabi.settings import Settings
 
 DAY = 86400.0
 MINUTE = 60.0
-
-
-class BadKey(SabiError):
-    status = 403
-
-
-class QuotaSpent(SabiError):
-    status = 402
-
-
-class RateLimited(SabiError):
-    status = 429
-
-    def __init__(self, message: str, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -96,9 +80,7 @@ def ip_bucket(ip: str) -> str:
 
 class KeyStore:
     def __init__(self, catalog: Catalog):
-        self.catalog = catalog
-        # The tables come with migration v3; creating them here too is harmless (checkfirst).
-        Base.metadata.create_all(catalog.engine, tables=[ApiKey.__table__, ApiUsage.__table__])
+        self.catalog = catalog  # its migrations made the tables (ApiKey, ApiUsage)
 
     def create(self, name: str, quota: int) -> tuple[KeyInfo, str]:
         """A new key; the returned secret is not stored and cannot be shown again."""
@@ -119,14 +101,6 @@ class KeyStore:
             if row is None or row.revoked:
                 return False
             row.revoked = True
-            return True
-
-    def set_quota(self, key_id: int, quota: int) -> bool:
-        with self.catalog.session() as s:
-            row = s.get(ApiKey, key_id)
-            if row is None:
-                return False
-            row.quota = quota
             return True
 
     def find(self, secret: str) -> KeyInfo | None:
@@ -207,6 +181,7 @@ class Limiter:
                 raise RateLimited(
                     f"too many requests: at most {limit} a minute; try again in a moment",
                     max(1, reset - int(now)),
+                    limit,
                 )
             self._rate[caller.ip] = (start, count + 1)
             return RateInfo(limit, limit - count - 1, reset)

@@ -6,15 +6,8 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
 
-from sabi.errors import SabiError
-
-T = TypeVar("T")
-
-
-class Overloaded(SabiError):
-    status = 503
+from sabi.errors import Overloaded
 
 
 class BoundedPool:
@@ -31,7 +24,7 @@ class BoundedPool:
         """Tasks running or waiting."""
         return self._busy
 
-    async def run(self, fn: Callable[..., T], *args, **kwargs) -> T:
+    async def run[**P, T](self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on a worker thread; raise Overloaded (503) if every slot is taken."""
         if not self._slots.acquire(blocking=False):
             raise Overloaded("the server is busy; try again in a moment")

@@ -17,17 +17,26 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import av
 import numpy as np
+from av.audio.stream import AudioStream
+from av.container import InputContainer
+from av.video.stream import VideoStream
 from PIL import Image
 
+if TYPE_CHECKING:
+    from av.rational import AVRational
+
+    Rate = AVRational | Fraction
+
 from sabi.catalog import Catalog
-from sabi.errors import SabiError
+from sabi.errors import PreviewMissing
 from sabi.prepare.decode import stream_start
 from sabi.prepare.shots import ShotDetector
 from sabi.settings import Settings
@@ -37,10 +46,7 @@ log = logging.getLogger(__name__)
 WIDTHS = {"s": 160, "m": 320, "l": 640}
 AUDIO_RATE = 48000
 AAC_FRAME = 1024
-
-
-class PreviewMissing(SabiError):
-    status = 404
+Frames = list[tuple[float, np.ndarray]]  # (time in s, decoded picture or audio samples)
 
 
 @dataclass(frozen=True)
@@ -79,21 +85,23 @@ def _size(width: int, height: int, target: int, sar: float = 1.0) -> tuple[int, 
     return _even(target), _even(target / aspect)
 
 
-def _open(path: str):
+def _open(path: str) -> InputContainer:
     try:
         return av.open(path)
     except (av.FFmpegError, OSError) as exc:
         raise PreviewMissing("the video file of this episode cannot be opened") from exc
 
 
-def _seek(container, stream, t: float, start: float) -> None:
+def _seek(container: InputContainer, stream: VideoStream, t: float, start: float) -> None:
     try:
         container.seek(int((max(0.0, t) + start) / stream.time_base), stream=stream, backward=True)
     except av.FFmpegError:
         container.seek(0)
 
 
-def _frames(container, stream, t0: float, start: float) -> Iterator[tuple[float, av.VideoFrame]]:
+def _frames(
+    container: InputContainer, stream: VideoStream, t0: float, start: float
+) -> Iterator[tuple[float, av.VideoFrame]]:
     _seek(container, stream, t0, start)
     for packet in container.demux(stream):
         try:
@@ -142,70 +150,93 @@ def clip(path: str, at: float, window: Window, size: str, mute: bool) -> Rendere
         start = stream_start(container, vstream)
         rate = vstream.average_rate or vstream.guessed_rate or Fraction(25)
         sar = float(vstream.sample_aspect_ratio or 1)
-        frames, audio, (t_start, t_end) = _collect(
-            container, vstream, astream, start, at, window, size, sar
-        )
+        shot = _Shot(at, window, WIDTHS[size], sar, audio=astream is not None)
+        _collect(container, vstream, astream, start, shot)
     finally:
         container.close()
-    if not frames:
+    if not shot.frames:
         raise PreviewMissing("no frame could be decoded around this moment")
-    body = _encode(frames, audio, t_start, t_end, rate)
+    t_start, t_end = shot.bounds()
+    body = _encode(shot.frames, shot.audio, t_start, t_end, rate)
     return Rendered(body, "video/mp4", round(max(0.0, at - t_start), 3))
 
 
-def _collect(container, vstream, astream, start, at, window, size, sar):
-    detector = ShotDetector()
-    frames: list[tuple[float, np.ndarray]] = []
-    audio: list[tuple[float, np.ndarray]] = []
-    resampler = (
-        av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE) if astream else None
-    )
-    dims: tuple[int, int] | None = None
-    t_start, t_end = window.start, window.end
-    streams = [vstream] + ([astream] if astream is not None else [])
-    _seek(container, vstream, window.start, start)
-    done = False
+class _Shot:
+    """The decoded frames of the shot around ``at`` inside ``window``, and the audio beside
+    them: a shot change before ``at`` starts the shot over, one after it ends the shot."""
+
+    def __init__(self, at: float, window: Window, width: int, sar: float, audio: bool):
+        self.at, self.window, self.width, self.sar = at, window, width, sar
+        self.detector = ShotDetector()
+        self.resampler = (
+            av.AudioResampler(format="fltp", layout="stereo", rate=AUDIO_RATE) if audio else None
+        )
+        self.frames: Frames = []
+        self.audio: Frames = []
+        self.dims: tuple[int, int] | None = None
+        self.start, self.end = window.start, window.end
+        self.done = False
+
+    def picture(self, t: float, frame: av.VideoFrame) -> None:
+        if t < self.window.start - 1e-3:
+            return
+        if t >= self.window.end - 1e-3 and t > self.at:
+            self.done = True
+            return
+        if self.dims is None:
+            self.dims = _size(frame.width, frame.height, self.width, self.sar)
+        rgb = frame.to_ndarray(width=self.dims[0], height=self.dims[1], format="rgb24")
+        if self.detector.feed(rgb):
+            if t > self.at + 1e-3:
+                self.done, self.end = True, t  # the next shot starts here
+                return
+            self.frames.clear()  # the matched shot starts here
+            self.start = t
+        self.frames.append((t, rgb))
+
+    def sound(self, t: float, frame: av.AudioFrame) -> None:
+        if self.resampler is None or not self.window.start - 0.1 <= t < self.window.end + 0.1:
+            return
+        for out in self.resampler.resample(frame):
+            self.audio.append((t, out.to_ndarray()))
+            t += out.samples / AUDIO_RATE
+
+    def bounds(self) -> tuple[float, float]:
+        """Where the clip starts and ends (s): its first frame, and the next shot's first
+        frame, the window's end, or one frame past its last."""
+        if not self.frames:
+            return self.start, self.end
+        first, last = self.frames[0][0], self.frames[-1][0]
+        if self.done:
+            return first, self.end
+        step = last - self.frames[-2][0] if len(self.frames) > 1 else 0.04
+        return first, last + step
+
+
+def _collect(
+    container: InputContainer,
+    vstream: VideoStream,
+    astream: AudioStream | None,
+    start: float,
+    shot: _Shot,
+) -> None:
+    _seek(container, vstream, shot.window.start, start)
+    streams = [vstream] if astream is None else [vstream, astream]
     for packet in container.demux(*streams):
-        if done:
-            break
         try:
             decoded = packet.decode()
         except av.FFmpegError:
             continue
         for frame in decoded:
-            if frame.time is None:
-                continue
-            t = float(frame.time) - start
-            if packet.stream is vstream:
-                if t < window.start - 1e-3:
-                    continue
-                if t >= window.end - 1e-3 and t > at:
-                    done = True
-                    break
-                if dims is None:
-                    dims = _size(frame.width, frame.height, WIDTHS[size], sar)
-                rgb = frame.to_ndarray(width=dims[0], height=dims[1], format="rgb24")
-                if detector.feed(rgb):
-                    if t <= at + 1e-3:
-                        frames.clear()  # the matched shot starts here
-                        t_start = t
-                    else:
-                        done = True  # the next shot starts here
-                        t_end = t
-                        break
-                frames.append((t, rgb))
-            elif resampler is not None and window.start - 0.1 <= t < window.end + 0.1:
-                for out in resampler.resample(frame):
-                    audio.append((t, out.to_ndarray()))
-                    t += out.samples / AUDIO_RATE
-    if frames:
-        t_start = frames[0][0]
-        if not done:
-            t_end = frames[-1][0] + (frames[-1][0] - frames[-2][0] if len(frames) > 1 else 0.04)
-    return frames, audio, (t_start, t_end)
+            if isinstance(frame, av.VideoFrame) and frame.time is not None:
+                shot.picture(float(frame.time) - start, frame)
+            elif isinstance(frame, av.AudioFrame) and frame.time is not None:
+                shot.sound(float(frame.time) - start, frame)
+            if shot.done:
+                return
 
 
-def _encode(frames, audio, t_start: float, t_end: float, rate: Fraction) -> bytes:
+def _encode(frames: Frames, audio: Frames, t_start: float, t_end: float, rate: Rate) -> bytes:
     # faststart rewrites the file to put the index first, which needs a real file.
     with tempfile.TemporaryDirectory(prefix="sabi-clip-") as tmp:
         target = Path(tmp) / "clip.mp4"
@@ -213,7 +244,9 @@ def _encode(frames, audio, t_start: float, t_end: float, rate: Fraction) -> byte
         return target.read_bytes()
 
 
-def _write_mp4(target: Path, frames, audio, t_start: float, t_end: float, rate: Fraction) -> None:
+def _write_mp4(
+    target: Path, frames: Frames, audio: Frames, t_start: float, t_end: float, rate: Rate
+) -> None:
     out = av.open(str(target), "w", format="mp4", options={"movflags": "+faststart"})
     h, w = frames[0][1].shape[:2]
     video = out.add_stream("libx264", rate=rate)
@@ -248,7 +281,7 @@ def _write_mp4(target: Path, frames, audio, t_start: float, t_end: float, rate: 
     out.close()
 
 
-def _audio_track(audio, t_start: float, t_end: float) -> np.ndarray | None:
+def _audio_track(audio: Frames, t_start: float, t_end: float) -> np.ndarray | None:
     """The decoded audio between t_start and t_end as one (2, n) array, silence-padded."""
     if not audio:
         return None
@@ -278,7 +311,7 @@ class PreviewCache:
     def key(self, *parts: object) -> str:
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
-    def get_or_make(self, key: str, media_type: str, make) -> Rendered:
+    def get_or_make(self, key: str, media_type: str, make: Callable[[], Rendered]) -> Rendered:
         if self.max_bytes <= 0:
             return make()
         path = self.folder / key

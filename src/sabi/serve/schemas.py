@@ -1,8 +1,13 @@
-"""Shapes the HTTP API documents in its OpenAPI description."""
+"""Shapes the HTTP API documents in its OpenAPI description, and enforces: routes declare them
+as their response models. A search result extends the library's (sabi.search.models)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from sabi.search.models import Answer, SceneFields, ShowInfo
 
 
 class ErrorBody(BaseModel):
@@ -13,6 +18,7 @@ class AniListTitle(BaseModel):
     native: str | None = None
     romaji: str | None = None
     english: str | None = None
+    userPreferred: str | None = None
 
 
 class AniListInfo(BaseModel):
@@ -24,35 +30,20 @@ class AniListInfo(BaseModel):
     isAdult: bool = False
 
 
-class ShowOut(BaseModel):
-    id: int
-    title: str
-    tag: str | None = None
+class ResultOut(SceneFields):
+    """A scene as the HTTP API gives it: with preview links, and ``anilist`` an object when
+    ``anilistInfo`` is asked for."""
 
-
-class ResultOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
     anilist: int | AniListInfo = Field(
         description="The show id, or (with anilistInfo) an AniList-shaped object."
     )
-    filename: str
-    episode: float | int | None = None
-    duration: float
-    from_: float = Field(alias="from")
-    at: float
-    to: float
-    similarity: float
-    show: ShowOut
-    episode_id: int
-    link: str | None = None
     video: str = Field(description="Preview clip (MP4); add &size=s|m|l, &mute.")
     image: str = Field(description="Preview still (JPEG/WebP); add &size=s|m|l.")
 
 
-class SearchOut(BaseModel):
-    frameCount: int
-    error: str = ""
-    result: list[ResultOut] = []
+class SearchOut(Answer[ResultOut]):
+    quota: int = Field(description="Searches allowed per 24 hours (0: unlimited, admin).")
+    quotaUsed: int = Field(description="Searches used of it, this one included.")
 
 
 class MeOut(BaseModel):
@@ -83,10 +74,7 @@ class StatusOut(BaseModel):
     searches_running: int
 
 
-class ShowListItem(BaseModel):
-    id: int
-    title: str
-    tag: str | None = None
+class ShowListItem(ShowInfo):
     episodes: int
 
 
@@ -113,5 +101,5 @@ class KeyOut(BaseModel):
 
 class GraphQLRequest(BaseModel):
     query: str
-    variables: dict | None = None
+    variables: dict[str, Any] | None = None
     operationName: str | None = None

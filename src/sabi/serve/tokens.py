@@ -17,19 +17,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sabi.errors import SabiError
+from sabi.errors import BadToken, ExpiredToken
 
 _PAYLOAD = struct.Struct("!IIH")  # episode id, time (ms), expiry (hours since the epoch, mod 2^16)
 _MAC_BYTES = 16
 HOUR = 3600
-
-
-class BadToken(SabiError):
-    status = 403
-
-
-class ExpiredToken(SabiError):
-    status = 410
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,204 @@
+"""``GET`` and ``POST /search``: trace.moe's search, with its parameters and answer.
+
+Both methods are one endpoint with one parameter dependency. trace.moe's flags are strings
+(``?anilistInfo`` is present-or-absent), so they are read here and a bad value is a 400 with
+words, not FastAPI's 422.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from sabi.errors import BadInput
+from sabi.search.models import SearchResponse
+from sabi.serve.anilist import short_info, show_rows
+from sabi.serve.fetch import fetch_url
+from sabi.serve.http_errors import ERRORS, rate_limit_headers
+from sabi.serve.inputs import no_input, read_query
+from sabi.serve.keys import Caller
+from sabi.serve.routes.deps import BaseUrl, CallerDep, State
+from sabi.serve.schemas import AniListInfo, ResultOut, SearchOut
+from sabi.serve.state import ServerState
+
+TRUE_WORDS = {"", "1", "true", "yes", "on", "2"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+Url = Annotated[str | None, Query(description="Fetch the query image from this http(s) URL.")]
+Cut = Annotated[str | None, Query(description="Cut black borders (present or 1: yes; 0: no).")]
+ShowId = Annotated[str | None, Query(description="Only this show id (trace.moe's name).")]
+Info = Annotated[
+    str | None, Query(description="Give show details (AniList-shaped) instead of the id.")
+]
+Title = Annotated[str | None, Query(description="Only the show with this title.")]
+Tag = Annotated[str | None, Query(description="Only shows with this tag.")]
+Limit = Annotated[str | None, Query(description="Scenes to return (1-100).")]
+
+
+def flag(value: str | None, name: str) -> bool | None:
+    """trace.moe's flags are present-or-absent (``?anilistInfo``); 0/false turn them off."""
+    if value is None:
+        return None
+    v = value.strip().lower()
+    if v in TRUE_WORDS:
+        return True
+    if v in FALSE_WORDS:
+        return False
+    raise BadInput(f"{name} must be 1 or 0 (or simply present)")
+
+
+def whole(value: str | None, name: str, lo: int, hi: int) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        raise BadInput(f"{name} must be a whole number") from None
+    if not lo <= n <= hi:
+        raise BadInput(f"{name} must be between {lo} and {hi}")
+    return n
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """The query parameters of /search, read and checked."""
+
+    url: str | None
+    cut_borders: bool | None
+    anilist_info: bool
+    show_id: int | None
+    show: str | None
+    tag: str | None
+    limit: int | None
+
+
+def search_params(
+    url: Url = None,
+    cutBorders: Cut = None,
+    anilistID: ShowId = None,
+    anilistInfo: Info = None,
+    show: Title = None,
+    tag: Tag = None,
+    limit: Limit = None,
+) -> SearchParams:
+    return SearchParams(
+        url=url or None,
+        cut_borders=flag(cutBorders, "cutBorders"),
+        anilist_info=bool(flag(anilistInfo, "anilistInfo")),
+        show_id=whole(anilistID, "anilistID", 0, 2**31 - 1),
+        show=show or None,
+        tag=tag or None,
+        limit=whole(limit, "limit", 1, 100),
+    )
+
+
+def rate_checked(response: Response, state: State, who: CallerDep) -> Caller:
+    """The caller, counted against the per-minute limit (RateLimited: 429)."""
+    response.headers.update(rate_limit_headers(state.limiter.rate(who)))
+    return who
+
+
+async def query_bytes(request: Request, state: ServerState, url: str | None) -> bytes:
+    """The image or video to search: uploaded, posted, or fetched from ``url``."""
+    s = state.settings
+    query = await read_query(request, s.max_upload_bytes, url)
+    data = query.data
+    if data is None and query.url:
+        data = await fetch_url(
+            query.url,
+            max_bytes=s.max_upload_bytes,
+            timeout=s.fetch_timeout,
+            allow_private=s.allow_private_urls,
+        )
+    if data is None:
+        raise no_input()
+    if not data:
+        raise BadInput("the file is empty")
+    return data
+
+
+def with_previews(
+    answer: SearchResponse, state: ServerState, root: str, info: bool
+) -> list[ResultOut]:
+    """The library's scenes with their preview links and, asked for, AniList-shaped details."""
+    shows = {r.id: short_info(r) for r in show_rows(state.sabi.catalog)} if info else {}
+    out = []
+    for scene in answer.result:
+        token = state.signer.sign(scene.episode_id, scene.at)
+        anilist: int | AniListInfo = shows.get(scene.show.id, scene.show.id)
+        fields: dict[str, Any] = scene.model_dump(exclude={"anilist"})
+        out.append(
+            ResultOut(
+                **fields,
+                anilist=anilist,
+                video=f"{root}/video/{token}?size=m",
+                image=f"{root}/image/{token}?size=m",
+            )
+        )
+    return out
+
+
+async def search(
+    request: Request,
+    state: State,
+    root: BaseUrl,
+    who: Annotated[Caller, Depends(rate_checked)],
+    params: Annotated[SearchParams, Depends(search_params)],
+) -> SearchOut:
+    data = await query_bytes(request, state, params.url)
+    quota, used = state.limiter.charge(who)
+    answer = await state.search_pool.run(
+        state.sabi.search,
+        data,
+        cut_borders=params.cut_borders,
+        show=params.show,
+        show_id=params.show_id,
+        tag=params.tag,
+        limit=params.limit,
+    )
+    result = with_previews(answer, state, root, params.anilist_info)
+    return SearchOut(
+        frameCount=answer.frameCount, error=answer.error, result=result, quota=quota, quotaUsed=used
+    )
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": False,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"image": {"type": "string", "format": "binary"}},
+                }
+            },
+            "image/*": {"schema": {"type": "string", "format": "binary"}},
+            "video/*": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+router = APIRouter(tags=["search"], responses=ERRORS)
+summary = "Find the scenes an image comes from"
+router.add_api_route(
+    "/search",
+    search,
+    methods=["GET"],
+    summary=summary,
+    description="Search by ``?url=``. trace.moe clients work unchanged.",
+    response_model=SearchOut,
+    operation_id="search_get",
+)
+router.add_api_route(
+    "/search",
+    search,
+    methods=["POST"],
+    summary=summary,
+    description="Search by an upload (multipart ``image`` or ``file``), a raw body, or ``?url=``.",
+    response_model=SearchOut,
+    operation_id="search_post",
+    openapi_extra=UPLOAD_BODY,
+)
