@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from clirun import run_sabi
@@ -15,6 +16,7 @@ from sabi.app import Sabi
 from sabi.cli import app
 from sabi.cli_errors import SabiGroup, describe, exit_code_table
 from sabi.locks import write_lock
+from sabi.pipeline.precomputed import EpisodeVectors
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -90,9 +92,16 @@ def test_usage_errors_keep_status_2(tmp_path):
     assert not (tmp_path / "sabi-data").exists()
 
 
+def _dhash_library(data: Path) -> None:
+    """A library made with the dhash descriptor holding one episode of show "x"."""
+    with Sabi.open(data_dir=data, descriptor="dhash") as sabi:
+        vecs = np.eye(2, sabi.embedder.dim, dtype=np.float32)
+        sabi.add_vectors([EpisodeVectors("x", vecs, np.array([0.0, 1.0]), np.array([1.0, 2.0]))])
+
+
 def test_another_writer_is_index_busy(tmp_path):
     data = tmp_path / "data"
-    Sabi.open(data_dir=data).close()
+    _dhash_library(data)
     with write_lock(data):
         r = CliRunner().invoke(app, ["remove", "--show", "x", "-d", str(data)])
     assert r.exit_code == 8, r.output
@@ -101,8 +110,7 @@ def test_another_writer_is_index_busy(tmp_path):
 
 def test_other_descriptor_is_index_mismatch(tmp_path):
     data = tmp_path / "data"
-    with Sabi.open(data_dir=data, descriptor="dhash") as sabi:
-        sabi.indexer.reconcile()  # the indexer records the descriptor it uses
+    _dhash_library(data)
     r = CliRunner().invoke(app, ["remove", "--show", "x", "-d", str(data)])
     assert r.exit_code == 9, r.output
     assert "error: this index was built with descriptor 'dhash'" in r.stderr
