@@ -12,12 +12,14 @@ import typer
 from rich.console import Console
 
 from sabi import __version__
+from sabi.acquire import bilibili
 from sabi.acquire.bilibili.cli import app as download_app
 from sabi.app import Sabi
 from sabi.cli_options import ConfigOpt, DataDirOpt
+from sabi.describe import DESCRIPTORS
 from sabi.errors import SabiError
 from sabi.progress import RichProgress
-from sabi.settings import CONFIG_NAME, Settings, render_config
+from sabi.settings import CONFIG_NAME, render_config
 
 app = typer.Typer(
     help="sabi: find the anime, episode and moment a screenshot comes from.",
@@ -27,10 +29,11 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+bilibili.register()  # the [bilibili] settings table and SQL table, before any settings load
 
 DescriptorOpt = Annotated[
     str | None,
-    typer.Option("--descriptor", help="sscd_distilled, sscd, colorlayout, dhash, or .onnx"),
+    typer.Option("--descriptor", help=f"{', '.join(DESCRIPTORS)}, or .onnx"),
 ]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="faiss or milvus.")]
 
@@ -68,7 +71,7 @@ def init(
     """Write a sabi.toml with every setting, commented, at its default."""
     if path.exists() and not force:
         raise _fail(f"{path} exists; use --force to overwrite it")
-    path.write_text(render_config(Settings.model_validate({})))
+    path.write_text(render_config())
     out.print(f"wrote {path}")
 
 

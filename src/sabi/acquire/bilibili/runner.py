@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from pydantic_settings import EnvSettingsSource
 
+from sabi.acquire.bilibili import SECTION, register
 from sabi.acquire.bilibili.api import (
     BilibiliAPI,
     BilibiliError,
@@ -36,7 +37,6 @@ from sabi.acquire.bilibili.api import (
 )
 from sabi.acquire.bilibili.config import (
     BilibiliSettings,
-    quality_name,
     read_seed_records,
     read_seed_settings,
 )
@@ -47,7 +47,7 @@ from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
 from sabi.app import Sabi
 from sabi.errors import SabiError
 from sabi.locks import DirLock
-from sabi.settings import Settings, load_settings
+from sabi.settings import Settings, load_settings, settings_class
 
 log = logging.getLogger(__name__)
 
@@ -64,29 +64,32 @@ def load_bilibili_settings(
 
     The table's ``rate``/``resolution``, when set, become the sampling settings for the run.
     """
+    register()
     settings = load_settings(config, **(sabi_overrides or {}))
-    values = settings.bilibili.model_dump()
+    values = settings.section(BilibiliSettings).model_dump()
     if seed is not None:
         values.update(read_seed_settings(seed))
-        env = EnvSettingsSource(Settings)().get("bilibili")
+        env = EnvSettingsSource(settings_class())().get(SECTION)
         if isinstance(env, dict) and env:
             from_env = BilibiliSettings.model_validate(env)
             values.update(from_env.model_dump(include=from_env.model_fields_set))
     values.update({k: v for k, v in overrides.items() if v is not None})
     cfg = BilibiliSettings.model_validate(values)
-    update: dict[str, Any] = {"bilibili": cfg.model_dump()}
+    # A copy, not a new validation: that would read the environment again, and its alias
+    # spellings (SESSDATA, downloadPath) would clash with these field names.
+    update: dict[str, Any] = {SECTION: cfg}
     if cfg.rate is not None:
         update["rate"] = cfg.rate
     if cfg.resolution is not None:
         update["resolution"] = cfg.resolution
-    return Settings.model_validate({**settings.model_dump(), **update})
+    return settings.model_copy(update=update)
 
 
 def open_bilibili(
     config: Path | None = None, seed: Path | None = None, **overrides: Any
 ) -> tuple[Sabi, BilibiliSettings]:
     settings = load_bilibili_settings(config, seed, **overrides)
-    return Sabi(settings), settings.bilibili
+    return Sabi(settings), settings.section(BilibiliSettings)
 
 
 @dataclass
@@ -143,7 +146,7 @@ class BilibiliRun:
         transport: httpx.BaseTransport | None = None,
     ):
         self.sabi = sabi
-        self.cfg = cfg or sabi.settings.bilibili
+        self.cfg = cfg or sabi.settings.section(BilibiliSettings)
         self.ui = ui or QuietUI()
         self.retry_failed = retry_failed
         self.records = records
@@ -376,12 +379,3 @@ class BilibiliRun:
         report.outcomes.append(Outcome(item.ep.ep_id, item.label, "failed", reason))
         self.ui.note(f"{item.label} (ep{item.ep.ep_id}) failed: {reason}")
         self.ui.episode_done()
-
-
-def describe_row(row: EpisodeRow) -> str:
-    parts = [row.status]
-    if row.quality:
-        parts.append(quality_name(row.quality))
-    if row.reason:
-        parts.append(row.reason)
-    return "; ".join(parts)
