@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, delete, insert, inspect, select
 
 from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
 
@@ -25,7 +25,9 @@ def _v1_initial(conn: Connection) -> None:
 
 def _v2_serve(conn: Connection) -> None:
     """Shot changes (for preview clips) and HTTP API keys with their usage."""
-    Base.metadata.create_all(conn, tables=[Cut.__table__, ApiKey.__table__, ApiUsage.__table__])
+    tables = Base.metadata.tables
+    new = [Cut.__tablename__, ApiKey.__tablename__, ApiUsage.__tablename__]
+    Base.metadata.create_all(conn, tables=[tables[name] for name in new])
 
 
 def _v3_none(conn: Connection) -> None:
@@ -80,6 +82,6 @@ def _upgrade(conn: Connection, key: str, steps: Sequence[Step], what: str) -> in
     for step in steps[version:]:
         step(conn)
     if version != latest:
-        conn.execute(Meta.__table__.delete().where(Meta.key == key))
-        conn.execute(Meta.__table__.insert().values(key=key, value=str(latest)))
+        conn.execute(delete(Meta).where(Meta.key == key))
+        conn.execute(insert(Meta).values(key=key, value=str(latest)))
     return latest

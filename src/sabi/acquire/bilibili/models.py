@@ -53,7 +53,7 @@ class BiliEpisode(Base):
 def _v1_episodes(conn: Connection) -> None:
     """The download state. In a database from before features had their own steps, the
     catalogue's old step 3 already made it (create_all leaves it as it is)."""
-    Base.metadata.create_all(conn, tables=[BiliEpisode.__table__])
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[BiliEpisode.__tablename__]])
 
 
 #: The schema steps of the ``bilibili`` feature (append, never edit: see sabi.catalog.migrations).

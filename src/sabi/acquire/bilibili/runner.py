@@ -139,7 +139,7 @@ class BilibiliRun:
         sabi: Sabi,
         cfg: BilibiliSettings | None = None,
         *,
-        ui: Any = None,
+        ui: QuietUI | None = None,
         retry_failed: bool = False,
         records: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -217,15 +217,14 @@ class BilibiliRun:
             if entry.id in items:
                 continue
             row = self.state.get(entry.id)
-            given_up = self._given_up(row) if row is not None else None
-            if given_up:
+            if row is not None and (given_up := self._given_up(row)):
                 report.outcomes.append(Outcome(entry.id, row.label, "skipped", given_up))
                 self.ui.note(f"{row.label} (ep{entry.id}) {given_up}")
                 continue
             try:
                 season = api.season(ep_id=entry.id)
-                ep = season.find(entry.id)
-                if ep is None:
+                found = season.find(entry.id)
+                if found is None:
                     raise BilibiliError("removed", f"ep{entry.id} is not in its season's list")
             except BilibiliError as exc:
                 self.state.fail(entry.id, exc.kind, exc.reason, count_attempt=True)
@@ -233,13 +232,16 @@ class BilibiliRun:
                 report.outcomes.append(Outcome(entry.id, f"ep{entry.id}", "failed", exc.reason))
                 self.ui.note(f"ep{entry.id} failed: {exc.reason}")
                 continue
-            items[ep.ep_id] = Item(ep, season, entry.tag)
+            items[found.ep_id] = Item(found, season, entry.tag)
         return list(items.values())
 
-    def _decide(self, items: list[Item], report: QueueReport) -> tuple[list[Item], list[Item]]:
-        """(to download, already downloaded: only to index); the rest are reported done."""
+    def _decide(
+        self, items: list[Item], report: QueueReport
+    ) -> tuple[list[Item], list[tuple[Item, Path]]]:
+        """(to download, already downloaded: only to index, with the MP4); the rest are
+        reported done."""
         fetch: list[Item] = []
-        index_now: list[Item] = []
+        index_now: list[tuple[Item, Path]] = []
         indexed = self.sabi.catalog.indexed_ids()
         for item in items:
             row = self.state.upsert(item.ep, item.season, item.tag)
@@ -256,7 +258,7 @@ class BilibiliRun:
             if self.retry_failed and row.status == "failed":
                 self.state.update(row.ep_id, attempts=0)
             if row.status == "downloaded" and row.path and Path(row.path).is_file():
-                index_now.append(item)
+                index_now.append((item, Path(row.path)))
             else:
                 fetch.append(item)
         return fetch, index_now
@@ -269,15 +271,21 @@ class BilibiliRun:
             f"left alone after {row.attempts} attempts ({row.reason}); --retry-failed tries again"
         )
 
-    def _work(self, api, downloader, fetch, index_now, report) -> None:
-        for item in index_now:
-            row = self.state.get(item.ep.ep_id)
-            self._index(item, Path(row.path), report)
+    def _work(
+        self,
+        api: BilibiliAPI,
+        downloader: Downloader,
+        fetch: list[Item],
+        index_now: list[tuple[Item, Path]],
+        report: QueueReport,
+    ) -> None:
+        for item, mp4 in index_now:
+            self._index(item, mp4, report)
         if not fetch:
             return
         pool = ThreadPoolExecutor(self.cfg.concurrency, thread_name_prefix="bilibili")
         try:
-            pending: dict[Future, Item] = {
+            pending: dict[Future[Path], Item] = {
                 pool.submit(self._download, api, downloader, item): item for item in fetch
             }
             while pending:
