@@ -8,15 +8,19 @@ import re
 import sys
 from pathlib import Path
 
-from sabi.settings import ENV_PREFIX, Settings
+from sabi.acquire import bilibili
+from sabi.settings import ENV_PREFIX, settings_class
+
+bilibili.register()  # its [bilibili] table is a setting too
 
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 
 
 def table() -> str:
     rows = ["| key | default | environment | what it does |", "|---|---|---|---|"]
-    defaults = Settings.model_validate({})
-    for name, field in Settings.model_fields.items():
+    cls = settings_class()
+    defaults = cls.model_construct()
+    for name, field in cls.model_fields.items():
         value = getattr(defaults, name)
         shown = f"`{value}`" if value not in ("", None) else "(empty)"
         env = f"{ENV_PREFIX}{name.upper()}"

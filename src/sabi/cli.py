@@ -19,15 +19,17 @@ from rich.console import Console
 from rich.markup import escape
 
 from sabi import __version__
+from sabi.acquire import bilibili
 from sabi.acquire.bilibili.cli import app as download_app
 from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
 from sabi.app import Sabi, load_config
 from sabi.cli_errors import SabiGroup
 from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
+from sabi.describe import DESCRIPTORS
 from sabi.errors import BadInput, NotFound, NothingToIndex, PartlyFailed, SabiError
 from sabi.pipeline.indexer import FileResult
 from sabi.progress import RichProgress
-from sabi.settings import CONFIG_NAME, Settings, render_config
+from sabi.settings import CONFIG_NAME, render_config
 
 app = typer.Typer(
     cls=SabiGroup,
@@ -38,10 +40,11 @@ app = typer.Typer(
 )
 out = Console(markup=False, highlight=False, soft_wrap=True)  # titles may hold [brackets]
 err = Console(stderr=True)
+bilibili.register()  # the [bilibili] settings table and SQL table, before any settings load
 
 DescriptorOpt = Annotated[
     str | None,
-    typer.Option("--descriptor", help="sscd_distilled, sscd, colorlayout, dhash, or .onnx"),
+    typer.Option("--descriptor", help=f"{', '.join(DESCRIPTORS)}, or .onnx"),
 ]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="faiss or milvus.")]
 
@@ -77,7 +80,7 @@ def init(
     """Write a sabi.toml with every setting, commented, at its default."""
     if path.exists() and not force:
         raise SabiError(f"{path} exists; use --force to overwrite it")
-    path.write_text(render_config(Settings.model_validate({})))
+    path.write_text(render_config())
     out.print(f"wrote {path}")
 
 

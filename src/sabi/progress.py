@@ -32,8 +32,9 @@ class RichProgress:
             console=console,
             transient=False,
         )
-        self.files: TaskID | None = None
-        self.video: TaskID | None = None
+        # Made now so they always exist; their totals and clocks start in ``begin``.
+        self.files: TaskID = self.bars.add_task("files", start=False, speed="")
+        self.video: TaskID = self.bars.add_task("video s", start=False, speed="")
         self.frames = 0
         self.t0 = time.perf_counter()
         self.done_seconds = 0.0
@@ -42,8 +43,10 @@ class RichProgress:
     def begin(self, files: int, seconds: float) -> None:
         self.bars.start()
         self.t0 = time.perf_counter()
-        self.files = self.bars.add_task("files", total=files or None, speed="")
-        self.video = self.bars.add_task("video s", total=round(seconds) or None, speed="")
+        self.bars.update(self.files, total=files or None)
+        self.bars.update(self.video, total=round(seconds) or None)
+        self.bars.start_task(self.files)
+        self.bars.start_task(self.video)
 
     def file_started(self, job: Job) -> None:
         self.position[job.episode_id] = 0.0

@@ -3,23 +3,38 @@
 Precedence, lowest to highest: defaults < ``sabi.toml`` < ``SABI_*`` environment variables <
 explicit overrides (CLI flags). The file is looked for in the working directory, then in the
 data directory, so a data directory carries its own configuration with it.
+
+The engine's own keys are the fields of :class:`Settings`. A feature above the engine (the
+Bilibili downloader) adds a ``[table]`` of its own with :func:`register_section`, so this module
+never names it; :func:`settings_class` is ``Settings`` plus the registered tables, and is what
+:func:`load_settings` and :func:`render_config` use.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sabi.acquire.bilibili.config import BilibiliSettings
+from sabi.describe import DESCRIPTORS, is_descriptor
 from sabi.errors import ConfigError
+from sabi.store import STORES
 
 CONFIG_NAME = "sabi.toml"
 ENV_PREFIX = "SABI_"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _choices(about: Mapping[str, str]) -> str:
+    return ", ".join(f"{name} ({line})" for name, line in about.items())
 
 
 class Settings(BaseSettings):
@@ -64,16 +79,20 @@ class Settings(BaseSettings):
     # --- describe
     descriptor: str = Field(
         "sscd_distilled",
-        description="Frame descriptor: sscd_distilled, sscd, colorlayout, dhash, or a path to an "
-        "ONNX file (uint8 NHWC RGB in, L2-normalised vector out).",
+        description="Frame descriptor: "
+        + _choices({name: d.about for name, d in DESCRIPTORS.items()})
+        + ", or a path to an ONNX file (uint8 NHWC RGB in, L2-normalised vector out).",
     )
     embed_size: int = Field(224, ge=32, description="Side of the square image the model sees.")
     batch_size: int = Field(16, ge=1, description="Frames per model call.")
     threads: int = Field(0, ge=0, description="CPU threads for the model (0: all cores).")
 
     # --- store
-    store: Literal["faiss", "milvus"] = Field(
-        "faiss", description="Vector store: faiss (embedded, default) or milvus."
+    store: str = Field(
+        "faiss",
+        description="Vector store: "
+        + _choices({name: k.about for name, k in STORES.items()})
+        + ".",
     )
     exact_below: int = Field(
         50_000,
@@ -173,13 +192,22 @@ class Settings(BaseSettings):
     )
     fetch_timeout: float = Field(10.0, gt=0, description="Seconds allowed to fetch a ?url= query.")
 
-    # --- acquire
-    bilibili: BilibiliSettings = Field(
-        default_factory=BilibiliSettings,
-        description="Bilibili downloads: a [bilibili] table with the seed's setting.json keys "
-        "(queue, SESSDATA, quality, downloadPath, ...); env SABI_BILIBILI__<KEY>. See "
-        "docs/bilibili.md.",
-    )
+    @field_validator("descriptor")
+    @classmethod
+    def _known_descriptor(cls, name: str) -> str:
+        if not is_descriptor(name):
+            raise ValueError(
+                f"unknown descriptor {name!r}: use one of {', '.join(DESCRIPTORS)} "
+                "or a path to a .onnx file"
+            )
+        return name
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, name: str) -> str:
+        if name not in STORES:
+            raise ValueError(f"unknown store {name!r}: use one of {', '.join(STORES)}")
+        return name
 
     @property
     def database(self) -> str:
@@ -188,6 +216,69 @@ class Settings(BaseSettings):
     @property
     def milvus(self) -> str:
         return self.milvus_uri or str(self.data_dir / "milvus.db")
+
+    def section(self, model: type[M]) -> M:
+        """The registered ``[table]`` that ``model`` validates; its defaults when this object
+        was made without it (a bare ``Settings(...)``, as tests make)."""
+        for table in _sections.values():
+            if table.model is model:
+                value = getattr(self, table.name, None)
+                return value if isinstance(value, model) else model()
+        raise LookupError(f"{model.__name__} is not a registered settings section")
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A ``[name]`` table of sabi.toml that a feature above the engine brings."""
+
+    name: str
+    model: type[BaseModel]
+    description: str
+    #: the table as ``sabi init`` writes it (one inline table on one commented line)
+    inline: Callable[[Any], dict[str, Any]] = _dump
+
+
+_sections: dict[str, Section] = {}
+
+
+def register_section(
+    name: str,
+    model: type[BaseModel],
+    description: str,
+    *,
+    inline: Callable[[Any], dict[str, Any]] = _dump,
+) -> None:
+    """Add the ``[name]`` table, validated by ``model`` (every field with a default), set in the
+    environment as ``SABI_<NAME>__<KEY>``. Call it before loading settings; registering the same
+    model again changes nothing."""
+    if name in Settings.model_fields:
+        raise ValueError(f"{name!r} is a setting of its own, not a free section name")
+    known = _sections.get(name)
+    if known is not None and known.model is not model:
+        raise ValueError(f"settings section {name!r} is taken by {known.model.__name__}")
+    _sections[name] = Section(name, model, description, inline)
+
+
+def settings_class() -> type[Settings]:
+    """``Settings`` with a field for every registered section (the class settings load as)."""
+    return _with_sections(tuple(_sections.values()))
+
+
+@cache
+def _with_sections(sections: tuple[Section, ...]) -> type[Settings]:
+    if not sections:
+        return Settings
+    fields: dict[str, Any] = {
+        s.name: (s.model, Field(default_factory=s.model, description=s.description))
+        for s in sections
+    }
+    return create_model(
+        "Settings", __base__=Settings, __module__=__name__, __doc__=Settings.__doc__, **fields
+    )
 
 
 def find_config(explicit: Path | None = None) -> Path | None:
@@ -215,7 +306,8 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     # environment also sets are dropped (the environment wins), and explicit overrides are
     # added last (they win over both).
     env_keys = {k.upper() for k in os.environ}
-    for name in Settings.model_fields:
+    cls = settings_class()
+    for name in cls.model_fields:
         if f"{ENV_PREFIX}{name}".upper() in env_keys:
             values.pop(name, None)
     for key in env_keys:  # tables: SABI_<TABLE>__<KEY> beats the file's <KEY> in [<table>]
@@ -226,29 +318,35 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
                 k: v for k, v in values[table].items() if k.lower().replace("_", "") != same
             }
     values.update({k: v for k, v in overrides.items() if v is not None})
-    return Settings(**values)
+    return cls(**values)
 
 
 def render_config(settings: Settings | None = None) -> str:
-    """A sabi.toml with every key present and commented, for ``sabi init``."""
-    settings = settings or Settings.model_validate({})
+    """A sabi.toml with every key present and commented, for ``sabi init``: the engine's keys,
+    then one line per registered section. Without ``settings``, the defaults: not the
+    environment's values, which may be secrets (a SESSDATA cookie, an admin key)."""
+    settings = settings or settings_class().model_construct()
     lines = [
         "# sabi configuration. Every key is optional; the values shown are the defaults.",
         f"# Environment variables override this file: {ENV_PREFIX}<KEY>, e.g. {ENV_PREFIX}RATE=3.",
         "# Command-line flags override both.",
         "",
     ]
-    for name, field in Settings.model_fields.items():
-        lines.append(f"# {field.description}")
-        lines.append(f"# {name} = {_toml_value(getattr(settings, name))}")
+    shown: list[tuple[str, str | None, Any]] = [
+        (name, field.description, getattr(settings, name))
+        for name, field in Settings.model_fields.items()
+    ]
+    shown += [
+        (s.name, s.description, s.inline(settings.section(s.model))) for s in _sections.values()
+    ]
+    for name, description, value in shown:
+        lines.append(f"# {description}")
+        lines.append(f"# {name} = {_toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
 
 
 def _toml_value(value: Any) -> str:
-    if isinstance(value, BaseModel):  # a table, shown inline so it stays one commented line
-        inline = getattr(value, "toml_inline", None)
-        return _toml_value(inline() if inline else value.model_dump(mode="json", exclude_none=True))
     if isinstance(value, dict):
         return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, list | tuple):

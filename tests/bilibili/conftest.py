@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from sabi.acquire import bilibili
+
+bilibili.register()  # as sabi.cli does: the [bilibili] settings table and SQL table
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bili_fake import FakeBilibili, FakeEpisode, FakeSeason  # noqa: E402

@@ -60,22 +60,45 @@ def test_toml_table_file_env_flag_precedence(tmp_path, monkeypatch):
         "rate = 4\n"
     )
     monkeypatch.setenv("SABI_BILIBILI__API_BASE", "http://env")
-    s = load_settings()
-    assert (s.bilibili.sessdata, s.bilibili.quality, s.bilibili.api_base) == (
-        "file",
-        32,
-        "http://env",
-    )
+    b = load_settings().section(BilibiliSettings)
+    assert (b.sessdata, b.quality, b.api_base) == ("file", 32, "http://env")
     seed = tmp_path / "setting.json"
     seed.write_text('{"quality": 80, "SESSDATA": "seed", "resolution": 480}')
     s = load_bilibili_settings(None, seed, quality=16)
-    assert (s.bilibili.sessdata, s.bilibili.quality, s.bilibili.api_base) == (
-        "seed",
-        16,
-        "http://env",
-    )
+    b = s.section(BilibiliSettings)
+    assert (b.sessdata, b.quality, b.api_base) == ("seed", 16, "http://env")
     # the table's sampling settings become the run's
     assert (s.rate, s.resolution) == (4.0, 480)
+
+
+@pytest.mark.parametrize("seed", [False, True])
+def test_the_documented_environment_variables_work(tmp_path, monkeypatch, seed):
+    """docs/bilibili.md names SABI_BILIBILI__SESSDATA and SABI_BILIBILI__DOWNLOADPATH (the seed's
+    spellings): they beat the file's keys, in any spelling, with or without a setting.json."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sabi.toml").write_text(
+        '[bilibili]\nsessdata = "file"\ndownload_path = "/file"\nquality = 32\n'
+    )
+    monkeypatch.setenv("SABI_BILIBILI__SESSDATA", "env-cookie")
+    monkeypatch.setenv("SABI_BILIBILI__DOWNLOADPATH", str(tmp_path / "env-dl"))
+    path = None
+    if seed:
+        path = tmp_path / "setting.json"
+        path.write_text('{"SESSDATA": "seed", "downloadPath": "seed-dl", "quality": 80}')
+    b = load_bilibili_settings(None, path).section(BilibiliSettings)
+    assert (b.sessdata, b.download_path) == ("env-cookie", tmp_path / "env-dl")
+    assert b.quality == (80 if seed else 32)
+    assert load_settings().section(BilibiliSettings).sessdata == "env-cookie"
+
+
+def test_a_bad_value_in_the_table_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sabi.toml").write_text('[bilibili]\nquality = "best"\n')
+    with pytest.raises(ValueError, match=r"bilibili\.quality"):
+        load_settings()
+    (tmp_path / "sabi.toml").write_text("[bilibili]\nqualty = 80\n")
+    with pytest.raises(ValueError, match=r"bilibili\.qualty"):
+        load_settings()
 
 
 def test_sabi_init_shows_the_table_and_it_parses_back():

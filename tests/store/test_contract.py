@@ -57,13 +57,6 @@ def add_episode(store: VectorStore, episode_id: int, vectors: np.ndarray, offset
     store.add(episode_id, vectors, starts, ends)
 
 
-def flush(store: VectorStore) -> None:
-    """What the indexer does at the end of a run, when the store offers it."""
-    f = getattr(store, "flush", None)
-    if f is not None:
-        f()
-
-
 def assert_ranked(hits: list[Hit]) -> None:
     scores = [h.score for h in hits]
     assert scores == sorted(scores, reverse=True)
@@ -219,7 +212,7 @@ def test_episode_filter_keeps_recall(store):
     second[10] = other
     add_episode(store, 1, first)
     add_episode(store, 2, second)
-    flush(store)
+    store.flush()  # what the indexer does at the end of a run
     nearer = sum(h.score > float(wanted @ scene) for h in store.search(scene, k=600)[0])
     assert nearer >= 400, "the set-up should bury the wanted frame"
 
@@ -298,7 +291,7 @@ def test_many_episodes_and_a_batch_of_queries(store):
     eps = {ep: episode(seed=ep, frames=150, step=0.35) for ep in range(40)}
     for ep, vectors in eps.items():
         add_episode(store, ep, vectors)
-    flush(store)
+    store.flush()  # what the indexer does at the end of a run
     assert store.count() == 40 * 150
     rng = np.random.default_rng(3)
     picks = [(int(rng.integers(40)), int(rng.integers(150))) for _ in range(32)]

@@ -6,8 +6,10 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 from sabi.catalog import migrations
@@ -45,7 +47,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:
+        def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
@@ -116,7 +118,7 @@ class Catalog:
         with self.session() as s:
             return s.scalar(select(Episode).where(Episode.path == path))
 
-    def begin_episode(self, show_id: int, path: str, **fields) -> int:
+    def begin_episode(self, show_id: int, path: str, **fields: Any) -> int:
         """Create or reset the row for ``path`` as 'indexing'; returns its id."""
         with self.session() as s:
             ep = s.scalar(select(Episode).where(Episode.path == path))
@@ -131,7 +133,7 @@ class Catalog:
             s.flush()
             return ep.id
 
-    def update_episode(self, episode_id: int, **fields) -> None:
+    def update_episode(self, episode_id: int, **fields: Any) -> None:
         with self.session() as s:
             ep = s.get(Episode, episode_id)
             if ep is not None:
@@ -242,4 +244,4 @@ class Catalog:
                 .group_by(Show.id)
                 .order_by(Show.title)
             )
-            return [tuple(r) for r in s.execute(q)]
+            return [(r[0], r[1], r[2], r[3]) for r in s.execute(q)]

@@ -1,16 +1,23 @@
 """Schema versions, applied in order. Alembic's job in a form small enough to read at once:
 each step takes a connection and moves the schema one version forward; the version reached is
-stored in the ``meta`` table. Add a function to STEPS to change the schema; never edit one."""
+stored in the ``meta`` table. Add a function to STEPS to change the schema; never edit one.
+
+A feature above the engine (the Bilibili downloader) brings its own tables with
+:func:`register_schema`: its steps run after the engine's, counted under their own
+``schema_version.<name>`` key, so whether a process registered the feature never changes the
+engine's version.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, delete, insert, inspect, select
 
-from sabi.acquire.bilibili import models as bilibili_models
 from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
 from sabi.errors import IndexMismatch
+
+Step = Callable[[Connection], None]
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -19,34 +26,63 @@ def _v1_initial(conn: Connection) -> None:
 
 def _v2_serve(conn: Connection) -> None:
     """Shot changes (for preview clips) and HTTP API keys with their usage."""
-    Base.metadata.create_all(conn, tables=[Cut.__table__, ApiKey.__table__, ApiUsage.__table__])
+    tables = Base.metadata.tables
+    new = [Cut.__tablename__, ApiKey.__tablename__, ApiUsage.__tablename__]
+    Base.metadata.create_all(conn, tables=[tables[name] for name in new])
 
 
-def _v3_bilibili(conn: Connection) -> None:
-    Base.metadata.create_all(conn, tables=[bilibili_models.BiliEpisode.__table__])
+def _v3_none(conn: Connection) -> None:
+    """Nothing now. This step once made the Bilibili table; that feature registers its own step
+    (sabi.acquire.bilibili), which finds the table there in a database that ran this one."""
 
 
-STEPS: list[Callable[[Connection], None]] = [_v1_initial, _v2_serve, _v3_bilibili]
+STEPS: list[Step] = [_v1_initial, _v2_serve, _v3_none]
 LATEST = len(STEPS)
+VERSION_KEY = "schema_version"
+
+_features: dict[str, tuple[Step, ...]] = {}
 
 
-def current_version(conn: Connection) -> int:
+def register_schema(name: str, steps: Sequence[Step]) -> None:
+    """Add a feature's schema steps (same rules as STEPS: append, never edit). Call it before a
+    Catalog is opened; registering the same steps again changes nothing."""
+    known = _features.get(name)
+    if known is not None and known != tuple(steps):
+        raise ValueError(f"schema {name!r} is registered with other steps")
+    _features[name] = tuple(steps)
+
+
+def version_key(feature: str | None = None) -> str:
+    """The ``meta`` key holding the engine's (None) or a feature's schema version."""
+    return VERSION_KEY if feature is None else f"{VERSION_KEY}.{feature}"
+
+
+def current_version(conn: Connection, key: str = VERSION_KEY) -> int:
     if not inspect(conn).has_table("meta"):
         return 0
-    row = conn.execute(select(Meta.value).where(Meta.key == "schema_version")).scalar()
+    row = conn.execute(select(Meta.value).where(Meta.key == key)).scalar()
     return int(row) if row else 0
 
 
 def upgrade(conn: Connection) -> int:
-    """Apply the missing steps; returns the version reached."""
-    version = current_version(conn)
-    if version > LATEST:
+    """Apply the missing steps, the engine's then each registered feature's; returns the
+    engine's version reached."""
+    reached = _upgrade(conn, version_key(), STEPS, "")
+    for name, steps in _features.items():
+        _upgrade(conn, version_key(name), steps, f" ({name} tables)")
+    return reached
+
+
+def _upgrade(conn: Connection, key: str, steps: Sequence[Step], what: str) -> int:
+    version, latest = current_version(conn, key), len(steps)
+    if version > latest:
         raise IndexMismatch(
-            f"the database schema is version {version}, newer than this sabi ({LATEST}): upgrade sabi"
+            f"the database schema{what} is version {version}, newer than this sabi ({latest}): "
+            "upgrade sabi"
         )
-    for step in STEPS[version:]:
+    for step in steps[version:]:
         step(conn)
-    if version != LATEST:
-        conn.execute(Meta.__table__.delete().where(Meta.key == "schema_version"))
-        conn.execute(Meta.__table__.insert().values(key="schema_version", value=str(LATEST)))
-    return LATEST
+    if version != latest:
+        conn.execute(delete(Meta).where(Meta.key == key))
+        conn.execute(insert(Meta).values(key=key, value=str(latest)))
+    return latest

@@ -28,7 +28,8 @@ class Embedder(Protocol):
 def l2_normalise(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
+    unit: np.ndarray = x / np.maximum(norms, 1e-12)
+    return unit
 
 
 def resize_square(frame: np.ndarray, size: int) -> np.ndarray:
@@ -36,4 +37,4 @@ def resize_square(frame: np.ndarray, size: int) -> np.ndarray:
     edges that cropped screenshots still show) and batches frames of any aspect together."""
     if frame.shape[0] == size and frame.shape[1] == size:
         return frame
-    return np.asarray(Image.fromarray(frame).resize((size, size), Image.BILINEAR))
+    return np.asarray(Image.fromarray(frame).resize((size, size), Image.Resampling.BILINEAR))

@@ -20,7 +20,7 @@ from sabi.describe.base import l2_normalise
 def _dct_matrix(n: int = 8) -> np.ndarray:
     k = np.arange(n)[:, None]
     i = np.arange(n)[None, :]
-    m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
+    m: np.ndarray = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2 / n)
     m[0] /= np.sqrt(2)
     return m
 
@@ -58,7 +58,7 @@ class ColourLayout:
 
     def _one(self, frame: np.ndarray) -> np.ndarray:
         small = np.asarray(
-            Image.fromarray(frame).resize((8, 8), Image.BOX).convert("YCbCr"), np.float32
+            Image.fromarray(frame).resize((8, 8), Image.Resampling.BOX).convert("YCbCr"), np.float32
         )
         coeffs = []
         for channel, count in ((0, _NY), (1, _NC), (2, _NC)):

@@ -10,13 +10,12 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from sabi.describe.base import l2_normalise, resize_square
 from sabi.errors import SabiError
-
-PACKAGED_MODELS = ("sscd_distilled", "sscd")
 
 
 def packaged_model_path(name: str) -> Path:
@@ -40,13 +39,16 @@ class OnnxEmbedder:
         self.name = name or f"onnx:{path.name}:{_short_hash(path)}"
         if size != 224:
             self.name += f"@{size}"
-        self._session = None
+        self._session: Any = None  # an onnxruntime.InferenceSession (the library is untyped)
         self._input = ""
-        self.dim = self._open().get_outputs()[0].shape[-1]
-        if not isinstance(self.dim, int):
-            self.dim = int(self.embed([np.zeros((size, size, 3), np.uint8)]).shape[1])
+        dim = self._open().get_outputs()[0].shape[-1]  # a name, not a number, if dynamic
+        self.dim: int = (
+            dim
+            if isinstance(dim, int)
+            else int(self.embed([np.zeros((size, size, 3), np.uint8)]).shape[1])
+        )
 
-    def _open(self):
+    def _open(self) -> Any:
         if self._session is None:
             ort = import_onnxruntime()
 
@@ -77,7 +79,7 @@ class OnnxEmbedder:
         return l2_normalise(out)
 
 
-def import_onnxruntime():
+def import_onnxruntime() -> Any:  # the onnxruntime module, which has no type information
     """onnxruntime, with its telemetry off. Recent releases record usage events in
     ~/.cache/Microsoft/DeveloperTools and try to send them to Microsoft: sabi makes no network
     connection the user did not ask for, and on a closed network the uploader was seen to hang

@@ -22,7 +22,7 @@ from sabi.acquire.local import FileState, find_videos, fingerprint
 from sabi.catalog import Catalog
 from sabi.describe.base import Embedder
 from sabi.locks import write_lock
-from sabi.pipeline.runner import run_serial, run_threaded
+from sabi.pipeline.runner import Stage, run_serial, run_threaded
 from sabi.pipeline.stages import (
     Finished,
     Job,
@@ -149,8 +149,11 @@ class Indexer:
         done: list[FileResult] = []
         for target in targets:
             for path in find_videos([target]):
-                job_or_result = self._plan_one(path, target, source)
-                (jobs if isinstance(job_or_result, Job) else done).append(job_or_result)
+                planned = self._plan_one(path, target, source)
+                if isinstance(planned, Job):
+                    jobs.append(planned)
+                else:
+                    done.append(planned)
         return jobs, done
 
     def _plan_one(self, path: Path, target: Path, source: Source) -> Job | FileResult:
@@ -232,7 +235,10 @@ class Indexer:
     def _index(
         self, jobs: list[Job], timings: Timings, progress: Progress, threaded: bool
     ) -> Iterator[FileResult]:
-        stages = [decode_stage(self.settings, timings), embed_stage(self.embedder, timings)]
+        stages: list[Stage] = [
+            decode_stage(self.settings, timings),
+            embed_stage(self.embedder, timings),
+        ]
         messages = (run_threaded if threaded else run_serial)(jobs, stages)
         pending: dict[int, list[Vectors]] = {}
         for msg in messages:

@@ -38,7 +38,7 @@ def run_threaded(source: Iterable[Any], stages: list[Stage], maxsize: int = 4) -
     """
     stop = threading.Event()
 
-    def pump(items: Iterable[Any], out: queue.Queue) -> None:
+    def pump(items: Iterable[Any], out: queue.Queue[Any]) -> None:
         try:
             for item in items:
                 while not stop.is_set():
@@ -53,7 +53,7 @@ def run_threaded(source: Iterable[Any], stages: list[Stage], maxsize: int = 4) -
         except BaseException as exc:  # handed to the consumer, who re-raises it
             out.put(_Failure(exc))
 
-    def drain(q: queue.Queue) -> Iterator[Any]:
+    def drain(q: queue.Queue[Any]) -> Iterator[Any]:
         while True:
             try:
                 item = q.get(timeout=0.1)
@@ -68,9 +68,9 @@ def run_threaded(source: Iterable[Any], stages: list[Stage], maxsize: int = 4) -
             yield item
 
     threads = []
-    upstream: Iterable[Any] = source
+    upstream: Iterable[Any] | queue.Queue[Any] = source
     for stage in stages[:-1]:
-        q: queue.Queue = queue.Queue(maxsize=maxsize)
+        q: queue.Queue[Any] = queue.Queue(maxsize=maxsize)
         items = stage(drain_from(upstream, drain))
         t = threading.Thread(target=pump, args=(items, q), daemon=True)
         threads.append(t)
@@ -86,7 +86,10 @@ def run_threaded(source: Iterable[Any], stages: list[Stage], maxsize: int = 4) -
             t.join(timeout=5)
 
 
-def drain_from(upstream: Iterable[Any] | queue.Queue, drain: Callable) -> Iterator[Any]:
+def drain_from(
+    upstream: Iterable[Any] | queue.Queue[Any],
+    drain: Callable[[queue.Queue[Any]], Iterator[Any]],
+) -> Iterator[Any]:
     if isinstance(upstream, queue.Queue):
         return drain(upstream)
     return iter(upstream)

@@ -16,7 +16,7 @@ import numpy as np
 from sabi.describe.base import Embedder
 from sabi.errors import VideoError
 from sabi.prepare.decode import VideoInfo, probe, probe_crop, sample_frames
-from sabi.prepare.distinct import DistinctStats, keep_distinct
+from sabi.prepare.distinct import DistinctStats, KeptFrame, keep_distinct
 from sabi.prepare.shots import detect_cuts
 from sabi.settings import Settings
 
@@ -63,6 +63,10 @@ class Finished:
     error: str | None = None
 
 
+#: What flows between the stages.
+Message = Started | Frames | Vectors | Finished
+
+
 @dataclass
 class Timings:
     """Seconds spent per stage, summed over a run (threads overlap, so they can exceed wall)."""
@@ -75,8 +79,10 @@ class Timings:
         return {"decode+scale+dedupe": self.decode, "embed": self.embed, "store": self.store}
 
 
-def decode_stage(settings: Settings, timings: Timings) -> Callable[[Iterator[Job]], Iterator]:
-    def stage(jobs: Iterator[Job]) -> Iterator[Started | Frames | Finished]:
+def decode_stage(
+    settings: Settings, timings: Timings
+) -> Callable[[Iterator[Job]], Iterator[Message]]:
+    def stage(jobs: Iterator[Job]) -> Iterator[Message]:
         for job in jobs:
             yield Started(job)
             t0 = time.perf_counter()
@@ -98,7 +104,7 @@ def decode_stage(settings: Settings, timings: Timings) -> Callable[[Iterator[Job
                     black_level=settings.black_level,
                     stats=job.distinct,
                 )
-                batch = []
+                batch: list[KeptFrame] = []
                 for kept in frames:
                     batch.append(kept)
                     if len(batch) == settings.batch_size:
@@ -118,7 +124,7 @@ def decode_stage(settings: Settings, timings: Timings) -> Callable[[Iterator[Job
     return stage
 
 
-def _frames(job: Job, batch: list) -> Frames:
+def _frames(job: Job, batch: list[KeptFrame]) -> Frames:
     return Frames(
         job,
         np.array([k.start for k in batch], np.float32),
@@ -128,8 +134,10 @@ def _frames(job: Job, batch: list) -> Frames:
     )
 
 
-def embed_stage(embedder: Embedder, timings: Timings) -> Callable[[Iterator], Iterator]:
-    def stage(items: Iterator) -> Iterator:
+def embed_stage(
+    embedder: Embedder, timings: Timings
+) -> Callable[[Iterator[Message]], Iterator[Message]]:
+    def stage(items: Iterator[Message]) -> Iterator[Message]:
         for item in items:
             if isinstance(item, Frames):
                 t0 = time.perf_counter()

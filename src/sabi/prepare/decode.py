@@ -14,6 +14,9 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.container import InputContainer
+from av.stream import Stream
+from av.video.stream import VideoStream
 
 from sabi.errors import VideoError
 from sabi.prepare.borders import Crop, detect_crop
@@ -31,6 +34,7 @@ class VideoInfo:
     width: int
     height: int
     start: float
+    sar: float = 1.0  # sample (pixel) aspect ratio: stored width x sar = shown width
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,9 @@ class SampledFrame:
     rgb: np.ndarray
 
 
-def _open(path: Path):
+def _open(path: Path) -> InputContainer:
     try:
-        container = av.open(str(path))
+        container = av.open(str(path), mode="r")
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise VideoError(f"cannot open: {_reason(exc)}") from exc
     if not container.streams.video:
@@ -55,12 +59,12 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200]
 
 
-def stream_start(container, stream) -> float:
+def stream_start(container: InputContainer, stream: Stream) -> float:
     """Seconds at which the video stream starts (what a player shows as 0)."""
     if stream.start_time is not None and stream.time_base is not None:
         return float(stream.start_time * stream.time_base)
     if container.start_time is not None:
-        return container.start_time / av.time_base
+        return float(container.start_time / av.time_base)
     return 0.0
 
 
@@ -69,7 +73,7 @@ def probe(path: Path) -> VideoInfo:
         return _info(container, container.streams.video[0])
 
 
-def _info(container, stream) -> VideoInfo:
+def _info(container: InputContainer, stream: VideoStream) -> VideoInfo:
     duration = 0.0
     if stream.duration is not None and stream.time_base is not None:
         duration = float(stream.duration * stream.time_base)
@@ -78,7 +82,15 @@ def _info(container, stream) -> VideoInfo:
     rate = stream.average_rate or stream.guessed_rate
     fps = float(rate) if rate else 0.0
     cc = stream.codec_context
-    return VideoInfo(duration, fps, cc.width, cc.height, stream_start(container, stream))
+    start = stream_start(container, stream)
+    return VideoInfo(duration, fps, cc.width, cc.height, start, _sample_aspect(stream))
+
+
+def _sample_aspect(stream: VideoStream) -> float:
+    """The pixel aspect ratio (anamorphic DVD and broadcast rips are not 1); 1 when unknown
+    (FFmpeg says 0/1)."""
+    ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return float(ratio) if ratio else 1.0
 
 
 def decoded_frames(path: Path, *, threads: bool = True) -> Iterator[tuple[float, av.VideoFrame]]:
@@ -111,9 +123,7 @@ def decoded_frames(path: Path, *, threads: bool = True) -> Iterator[tuple[float,
         container.close()
 
 
-def sample_times(
-    frames: Iterator[tuple[float, object]], rate: float
-) -> Iterator[tuple[float, object]]:
+def sample_times[F](frames: Iterator[tuple[float, F]], rate: float) -> Iterator[tuple[float, F]]:
     """Keep the first frame at or after each 1/rate grid point."""
     step = 1.0 / rate
     next_t = 0.0
@@ -127,20 +137,19 @@ def sample_times(
 def sample_frames(
     path: Path, rate: float, width: int, crop: Crop | None = None
 ) -> Iterator[SampledFrame]:
-    """Frames at ``rate`` per second, scaled to ``width`` wide RGB, borders cut by ``crop``."""
+    """Frames at ``rate`` per second, scaled to ``width`` wide RGB at the aspect a player
+    shows, borders cut by ``crop``."""
+    sar = probe(path).sar
     size: tuple[int, int] | None = None
     for t, frame in sample_times(decoded_frames(path), rate):
         if size is None:
-            size = _target_size(frame, width)
+            size = _target_size(frame, width, sar)
         rgb = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
         yield SampledFrame(t, crop.apply(rgb) if crop else rgb)
 
 
-def _target_size(frame: av.VideoFrame, width: int) -> tuple[int, int]:
-    aspect = frame.width / max(1, frame.height)
-    sar = getattr(frame, "sample_aspect_ratio", None)
-    if sar:
-        aspect *= float(sar)
+def _target_size(frame: av.VideoFrame, width: int, sar: float) -> tuple[int, int]:
+    aspect = frame.width / max(1, frame.height) * sar
     return width, max(2, round(width / aspect / 2) * 2)
 
 
@@ -168,7 +177,7 @@ def probe_crop(path: Path, width: int, level: int, samples: int = 12) -> Crop:
                 frame = None
             if frame is None:
                 continue
-            size = size or _target_size(frame, width)
+            size = size or _target_size(frame, width, info.sar)
             frames.append(frame.to_ndarray(width=size[0], height=size[1], format="rgb24"))
     if len(frames) < max(3, samples // 2):
         frames = [

@@ -10,7 +10,9 @@ _BIT_WEIGHTS = (1 << np.arange(64, dtype=np.uint64)).astype(np.uint64)
 
 def dhash_bits(frame: np.ndarray) -> np.ndarray:
     """64 booleans: is each pixel of a 9x8 grey thumbnail brighter than its right neighbour."""
-    grey = np.asarray(Image.fromarray(frame).convert("L").resize((9, 8), Image.BOX), np.int16)
+    grey = np.asarray(
+        Image.fromarray(frame).convert("L").resize((9, 8), Image.Resampling.BOX), np.int16
+    )
     return (grey[:, 1:] > grey[:, :-1]).ravel()
 
 

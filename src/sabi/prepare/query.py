@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from sabi.errors import BadInput, TooLarge
 from sabi.prepare.borders import detect_crop
@@ -118,12 +118,12 @@ def _fast_png(img: Image.Image) -> np.ndarray | None:
         import pyspng
     except ImportError:  # pragma: no cover - a dependency, but only a speed-up
         return None
-    fp = img.fp
+    fp = img.fp if isinstance(img, ImageFile.ImageFile) else None
     if fp is None:
         return None
     try:
         fp.seek(0)
-        rgb = pyspng.load(fp.read())
+        rgb: np.ndarray = pyspng.load(fp.read())
     except Exception:  # Pillow gives the error a person can read
         return None
     if (
@@ -151,7 +151,7 @@ def _animated(img: Image.Image, n: int, limits: QueryLimits) -> list[QueryFrame]
 
 def _from_video(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
     try:
-        container = av.open(io.BytesIO(data))
+        container = av.open(io.BytesIO(data), mode="r")
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise BadInput("not an image or video sabi can read") from exc
     try:
@@ -204,7 +204,9 @@ def prepare_query_frames(
         h, w = rgb.shape[:2]
         height = max(2, round(h * width / max(1, w)))
         if (w, h) != (width, height):
-            rgb = np.asarray(Image.fromarray(rgb).resize((width, height), Image.BILINEAR))
+            rgb = np.asarray(
+                Image.fromarray(rgb).resize((width, height), Image.Resampling.BILINEAR)
+            )
         out.append(QueryFrame(f.time, rgb))
     return out
 
@@ -220,5 +222,5 @@ def _shrink(rgb: np.ndarray, max_width: int) -> np.ndarray:
         img = img.reduce(w // max_width)
     if img.width > max_width:
         size = (max_width, max(2, round(img.height * max_width / img.width)))
-        img = img.resize(size, Image.BILINEAR)
+        img = img.resize(size, Image.Resampling.BILINEAR)
     return np.asarray(img)

@@ -23,7 +23,8 @@ LAYOUT_ALONE = 60.0  # a layout change this large is a cut whatever the histogra
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
     small = rgb[::4, ::4].astype(np.float32)
-    return small[..., 0] * 0.299 + small[..., 1] * 0.587 + small[..., 2] * 0.114
+    luma: np.ndarray = small[..., 0] * 0.299 + small[..., 1] * 0.587 + small[..., 2] * 0.114
+    return luma
 
 
 class ShotDetector:

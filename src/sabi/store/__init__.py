@@ -1,33 +1,96 @@
-"""Store: frame vectors behind one small interface, embedded FAISS or Milvus."""
+"""Store: frame vectors behind one small interface, embedded FAISS or Milvus.
+
+``STORES`` is the one list of stores: the settings' description and validation are made from
+it. A new store is a module here (meeting ``VectorStore``) plus one entry below.
+"""
 
 from __future__ import annotations
 
-from sabi.settings import Settings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
 from sabi.store.base import Hit, VectorStore
 
 
-def open_store(settings: Settings, dim: int) -> VectorStore:
-    """The configured vector store for ``dim``-d vectors. Opening writes nothing: only ``add``
-    and ``delete`` do, and they are for the holder of the data directory's write lock."""
-    if settings.store == "milvus":
-        from sabi.store.milvus_store import MilvusStore
+class StoreOptions(Protocol):
+    """The settings a store is opened with (``sabi.settings.Settings`` has them)."""
 
-        return MilvusStore(
-            settings.milvus,
-            dim,
-            collection=settings.milvus_collection,
-            token=settings.milvus_token,
-            ef_search=settings.hnsw_ef_search,
-        )
+    @property
+    def store(self) -> str: ...
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def exact_below(self) -> int: ...
+    @property
+    def rerank(self) -> int: ...
+    @property
+    def pq_bytes(self) -> int: ...
+    @property
+    def milvus(self) -> str: ...
+    @property
+    def milvus_token(self) -> str: ...
+    @property
+    def milvus_collection(self) -> str: ...
+    @property
+    def hnsw_m(self) -> int: ...
+    @property
+    def hnsw_ef_construction(self) -> int: ...
+    @property
+    def hnsw_ef_search(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class StoreKind:
+    """A named store: how to open it for ``dim``-d vectors, and one line on what it is."""
+
+    open: Callable[[StoreOptions, int], VectorStore]
+    about: str
+
+
+def _faiss(options: StoreOptions, dim: int) -> VectorStore:
     from sabi.store.faiss_store import FaissParams, FaissStore
 
     params = FaissParams(
-        exact_below=settings.exact_below,
-        rerank=settings.rerank,
-        pq_bytes=settings.pq_bytes,
-        threads=settings.threads,
+        exact_below=options.exact_below,
+        rerank=options.rerank,
+        pq_bytes=options.pq_bytes,
+        threads=options.threads,
     )
-    return FaissStore(settings.data_dir / "faiss", dim, params)
+    return FaissStore(options.data_dir / "faiss", dim, params)
 
 
-__all__ = ["Hit", "VectorStore", "open_store"]
+def _milvus(options: StoreOptions, dim: int) -> VectorStore:
+    from sabi.store.milvus_store import MilvusStore
+
+    return MilvusStore(
+        options.milvus,
+        dim,
+        collection=options.milvus_collection,
+        token=options.milvus_token,
+        ef_search=options.hnsw_ef_search,
+        hnsw_m=options.hnsw_m,
+        ef_construction=options.hnsw_ef_construction,
+    )
+
+
+# The backends load lazily: FAISS and pymilvus are only imported by the one in use.
+STORES: dict[str, StoreKind] = {
+    "faiss": StoreKind(_faiss, "embedded FAISS in <data_dir>/faiss, the default"),
+    "milvus": StoreKind(_milvus, "Milvus Lite or a Milvus server: see milvus_uri"),
+}
+
+
+def open_store(options: StoreOptions, dim: int) -> VectorStore:
+    """The configured vector store for ``dim``-d vectors. Opening writes nothing: only ``add``
+    and ``delete`` do, and they are for the holder of the data directory's write lock."""
+    kind = STORES.get(options.store)
+    if kind is None:
+        raise ValueError(f"unknown store {options.store!r}: use one of {', '.join(STORES)}")
+    return kind.open(options, dim)
+
+
+__all__ = ["STORES", "Hit", "StoreKind", "StoreOptions", "VectorStore", "open_store"]

@@ -55,12 +55,15 @@ def read_manifest(root: Path) -> Manifest | None:
         return None
 
 
-def read_pq(root: Path, manifest: Manifest) -> faiss.Index | None:
+def read_pq(root: Path, manifest: Manifest) -> faiss.IndexPQ | None:
     path = root / f"pq-{manifest.token}.faiss"
     try:
         pq = faiss.read_index(str(path))
     except RuntimeError as exc:  # replaced by the writer meanwhile, or damaged
         log.info("index cache %s unreadable (%s)", path.name, exc)
+        return None
+    if not isinstance(pq, faiss.IndexPQ):  # read_index gives the subclass stored
+        log.warning("index cache %s holds a %s, not a PQ", path.name, type(pq).__name__)
         return None
     if pq.ntotal != manifest.rows:
         log.warning("index cache %s holds %d rows, not %d", path.name, pq.ntotal, manifest.rows)
@@ -68,7 +71,7 @@ def read_pq(root: Path, manifest: Manifest) -> faiss.Index | None:
     return pq
 
 
-def write_cache(root: Path, manifest: Manifest, pq: faiss.Index | None) -> Manifest:
+def write_cache(root: Path, manifest: Manifest, pq: faiss.IndexPQ | None) -> Manifest:
     """Publish a new cache; returns the manifest as written (with its new token)."""
     token = secrets.token_hex(4)
     if pq is not None:

@@ -173,7 +173,9 @@ class FaissStore:
                     gone.append((first, rows))
                 first += rows
         # Segments the cached PQ holds, in its row order, then the rest (encoded below).
-        order = cached + sorted((n for n in present if n not in set(cached)), key=present.get)
+        order = cached + sorted(
+            (n for n in present if n not in set(cached)), key=present.__getitem__
+        )
         sizes = {n: r for n in order if (r := segment_rows(self.segments, n)) is not None}
         if pq is not None and any(n not in sizes for n in cached):
             pq = None  # one was removed by the writer since it was listed: no shortcut

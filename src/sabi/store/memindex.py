@@ -99,20 +99,23 @@ def new_pq(dim: int, code_bytes: int) -> faiss.IndexPQ | None:
 def fast_scan(pq: faiss.IndexPQ, shards: int) -> faiss.Index:
     """Fast-scan copies of consecutive row ranges of ``pq``, labelled as rows of the whole."""
     n = pq.ntotal
+    # faiss's stubs lack two SWIG constructors used here: IndexPQFastScan(const IndexPQ&) and
+    # IndexShards(d, threaded, successive_ids).
     if shards <= 1 or n < 100_000:
-        return faiss.IndexPQFastScan(pq)
+        return faiss.IndexPQFastScan(pq)  # type: ignore[arg-type]
     codes = faiss.rev_swig_ptr(pq.codes.data(), n * pq.code_size).reshape(n, pq.code_size)
-    whole = faiss.IndexShards(pq.d, True, True)  # threaded, successive ids
+    threaded, successive_ids = True, True
+    whole = faiss.IndexShards(pq.d, threaded, successive_ids)  # type: ignore[call-arg]
     bounds = np.linspace(0, n, shards + 1).astype(int)
-    parts = []
+    parts: list[faiss.Index] = []
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         part = faiss.IndexPQ(pq.d, pq.pq.M, pq.pq.nbits, pq.metric_type)
         part.pq = pq.pq
         part.is_trained = True
         part.add_sa_codes(np.ascontiguousarray(codes[lo:hi]))
-        parts.append(faiss.IndexPQFastScan(part))
-    for part in parts:
-        whole.add_shard(part)
+        parts.append(faiss.IndexPQFastScan(part))  # type: ignore[arg-type]
+    for shard in parts:
+        whole.add_shard(shard)
     return whole
 
 
@@ -129,7 +132,7 @@ class MemoryIndex:
         faiss.copy_array_to_vector(faiss_range(scale), self.exact.sq.trained)
         self.exact.is_trained = True
         self.pq: faiss.IndexPQ | None = None  # trained PQ holding the same rows, when present
-        self._fast: faiss.IndexPQFastScan | None = None  # scan copy of ``pq``; None: stale
+        self._fast: faiss.Index | None = None  # scan copy of ``pq``; None: stale
         self.segments: dict[str, tuple[int, int]] = {}  # name -> (first row, rows)
         self.rows = Rows()
 
@@ -231,7 +234,10 @@ class MemoryIndex:
         """Exact similarity of ``query`` to ``rows``, straight from the stored bytes: a code
         byte b stands for (b - 128) / scale, so x.q = (b.q - 128 sum(q)) / scale."""
         dots = np.take(self._raw(), rows, axis=0).astype(np.float32) @ query
-        return (dots - np.float32(128.0) * query.sum(dtype=np.float32)) / np.float32(self.scale)
+        sims: np.ndarray = (dots - np.float32(128.0) * query.sum(dtype=np.float32)) / np.float32(
+            self.scale
+        )
+        return sims
 
     def _raw(self) -> np.ndarray:
         """The stored code bytes (value + 128) as a (rows, dim) view, no copy; valid until the

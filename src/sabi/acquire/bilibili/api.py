@@ -131,8 +131,11 @@ def _episode(raw: dict[str, Any], position: int | None) -> EpisodeInfo:
     """A main episode is numbered by its title or position; an extra (PV, OP) by title only."""
     title = str(raw.get("title") or "")
     duration = raw.get("duration") or 0
+    ep_id = raw.get("id") or raw.get("ep_id")
+    if ep_id is None:
+        raise BilibiliError("api", f"an episode without an id in the season's list: {title!r}")
     return EpisodeInfo(
-        ep_id=int(raw.get("id") or raw.get("ep_id")),
+        ep_id=int(ep_id),
         cid=int(raw["cid"]) if raw.get("cid") else None,
         aid=int(raw["aid"]) if raw.get("aid") else None,
         bvid=raw.get("bvid") or None,
@@ -249,7 +252,7 @@ class BilibiliAPI:
 
     # ----- choosing streams
 
-    def _dash(self, result: dict, wanted: int, accept: list[int], what: str) -> Stream:
+    def _dash(self, result: dict[str, Any], wanted: int, accept: list[int], what: str) -> Stream:
         dash = result["dash"]
         videos = [v for v in dash.get("video") or [] if _urls(v)]
         if not videos:
@@ -282,7 +285,7 @@ class BilibiliAPI:
             note=_quality_note(wanted, chosen, accept),
         )
 
-    def _durl(self, result: dict, wanted: int, accept: list[int], what: str) -> Stream:
+    def _durl(self, result: dict[str, Any], wanted: int, accept: list[int], what: str) -> Stream:
         segments = sorted(result["durl"], key=lambda d: int(d.get("order") or 0))
         parts = []
         for i, seg in enumerate(segments, 1):
@@ -342,6 +345,8 @@ class BilibiliAPI:
                 data = r.json()
             except ValueError:
                 raise BilibiliError("api", f"{what}: {path} did not answer JSON") from None
+            if not isinstance(data, dict):
+                raise BilibiliError("api", f"{what}: {path} did not answer a JSON object")
             code = int(data.get("code", 0))
             if code in THROTTLE_CODES:
                 last = f"code {code} {data.get('message', '')}".strip()
@@ -366,7 +371,7 @@ def request_headers(cfg: BilibiliSettings) -> dict[str, str]:
 def backoff_delay(cfg: BilibiliSettings, attempt: int, retry_after: float | None = None) -> float:
     if retry_after is not None:
         return min(retry_after, cfg.backoff_max)
-    base = cfg.backoff * (2 ** (attempt - 1))
+    base = cfg.backoff * 2.0 ** (attempt - 1)
     return min(cfg.backoff_max, base * (1 + random.random() * 0.25))
 
 

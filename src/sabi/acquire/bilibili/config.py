@@ -7,7 +7,7 @@ environment) and the seed project's ``download_bilibili/setting.json`` unmodifie
      "rate": 5, "resolution": 480, "SESSDATA": "", "downloadPath": "../download", "quality": 64}
 
 The seed's spellings (``SESSDATA``, ``downloadPath``, ``autoRemove``) are aliases; the snake_case
-names work too. This module imports only pydantic: ``sabi.settings`` imports it.
+names work too. ``sabi.acquire.bilibili.register`` adds the table to sabi's settings.
 """
 
 from __future__ import annotations

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Float, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
-
-from sabi.catalog.models import Base
+from sqlalchemy import BigInteger, Connection, Float, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def _now() -> datetime:
@@ -19,6 +17,10 @@ def _now() -> datetime:
 
 
 STATUSES = ("pending", "downloading", "downloaded", "indexed", "failed")
+
+
+class Base(DeclarativeBase):
+    """The downloader's own tables, apart from the catalogue's (which never creates them)."""
 
 
 class BiliEpisode(Base):
@@ -46,3 +48,13 @@ class BiliEpisode(Base):
     episode_id: Mapped[int | None] = mapped_column(Integer)  # sabi's episodes.id once indexed
     source: Mapped[str | None] = mapped_column(String(32))  # e.g. "finish.json" when imported
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
+
+
+def _v1_episodes(conn: Connection) -> None:
+    """The download state. In a database from before features had their own steps, the
+    catalogue's old step 3 already made it (create_all leaves it as it is)."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[BiliEpisode.__tablename__]])
+
+
+#: The schema steps of the ``bilibili`` feature (append, never edit: see sabi.catalog.migrations).
+SCHEMA_STEPS = [_v1_episodes]

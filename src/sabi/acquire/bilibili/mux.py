@@ -18,8 +18,16 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+from av.audio.stream import AudioStream
+from av.container import InputContainer, OutputContainer
+from av.packet import Packet
+from av.stream import Stream
+from av.video.stream import VideoStream
 
 from sabi.acquire.bilibili.api import BilibiliError
+
+#: (decode time in seconds, "video" or "audio", the packet)
+Timed = tuple[float, str, "Packet[Stream]"]
 
 COPY_VIDEO = {"h264", "hevc", "av1"}
 COPY_AUDIO = {"aac", "mp3", "flac", "opus"}
@@ -74,13 +82,23 @@ def _mux(sources: list[list[Path]], tmp: Path) -> float:
     return end
 
 
-def _template(sources: list[list[Path]], kinds: dict[str, int], kind: str):
-    """An open input container and its stream of ``kind`` (the caller closes it)."""
-    c = av.open(str(sources[kinds[kind]][0]))
-    return c, (c.streams.video[0] if kind == "video" else c.streams.audio[0])
+def _video_template(
+    sources: list[list[Path]], kinds: dict[str, int]
+) -> tuple[InputContainer, VideoStream]:
+    """An open input container and its video stream (the caller closes it)."""
+    c = av.open(str(sources[kinds["video"]][0]), mode="r")
+    return c, c.streams.video[0]
 
 
-def _packets(sources: list[list[Path]], kinds: dict[str, int]) -> Iterator[tuple]:
+def _audio_template(
+    sources: list[list[Path]], kinds: dict[str, int]
+) -> tuple[InputContainer, AudioStream]:
+    """An open input container and its audio stream (the caller closes it)."""
+    c = av.open(str(sources[kinds["audio"]][0]), mode="r")
+    return c, c.streams.audio[0]
+
+
+def _packets(sources: list[list[Path]], kinds: dict[str, int]) -> Iterator[Timed]:
     """(time s, kind, packet) from every source, merged in time order."""
     gens = [
         _source(files, {k for k, i in kinds.items() if i == n}) for n, files in enumerate(sources)
@@ -88,15 +106,15 @@ def _packets(sources: list[list[Path]], kinds: dict[str, int]) -> Iterator[tuple
     return heapq.merge(*gens, key=lambda item: item[0])
 
 
-def _source(files: list[Path], wanted: set[str]) -> Iterator[tuple]:
+def _source(files: list[Path], wanted: set[str]) -> Iterator[Timed]:
     """Packets of ``files`` played one after another. Each later file is shifted so that its
     first frame shows where the last one ended and its decode times still only grow."""
     end_pts = Fraction(0)  # where what was emitted stops showing
     next_dts = Fraction(0)  # the earliest decode time the next packet may have
     for index, path in enumerate(files):
-        c = av.open(str(path))
+        c = av.open(str(path), mode="r")
         try:
-            streams = []
+            streams: list[Stream] = []
             if "video" in wanted and c.streams.video:
                 streams.append(c.streams.video[0])
             if "audio" in wanted and c.streams.audio:
@@ -104,10 +122,10 @@ def _source(files: list[Path], wanted: set[str]) -> Iterator[tuple]:
             start = Fraction(c.start_time or 0, av.time_base)
             shift: Fraction | None = Fraction(0) if index == 0 else None
             for pkt in c.demux(*streams):
-                if pkt.dts is None and pkt.pts is None:
+                dts = pkt.dts if pkt.dts is not None else pkt.pts
+                if dts is None:  # neither time: nothing to place it by
                     continue
                 tb = pkt.time_base
-                dts = pkt.dts if pkt.dts is not None else pkt.pts
                 if shift is None:
                     shift = max(end_pts - start, next_dts - dts * tb)
                 ticks = round(shift / tb)
@@ -125,15 +143,19 @@ def _source(files: list[Path], wanted: set[str]) -> Iterator[tuple]:
             c.close()
 
 
-def _copy(packets, out, sources, kinds) -> float:
-    targets = {}
-    templates = []
-    for kind in ("video", "audio"):
-        if kind in kinds:
-            c, s = _template(sources, kinds, kind)
-            templates.append(c)
-            targets[kind] = out.add_stream_from_template(s)
-    for c in templates:
+def _copy(
+    packets: Iterator[Timed],
+    out: OutputContainer,
+    sources: list[list[Path]],
+    kinds: dict[str, int],
+) -> float:
+    targets: dict[str, Stream] = {}
+    c, video = _video_template(sources, kinds)
+    targets["video"] = out.add_stream_from_template(video)
+    c.close()
+    if "audio" in kinds:
+        c, audio = _audio_template(sources, kinds)
+        targets["audio"] = out.add_stream_from_template(audio)
         c.close()
     end = 0.0
     last_dts: dict[str, int] = {}
@@ -151,8 +173,13 @@ def _copy(packets, out, sources, kinds) -> float:
     return end
 
 
-def _transcode(packets, out, sources, kinds) -> float:
-    c, vin = _template(sources, kinds, "video")
+def _transcode(
+    packets: Iterator[Timed],
+    out: OutputContainer,
+    sources: list[list[Path]],
+    kinds: dict[str, int],
+) -> float:
+    c, vin = _video_template(sources, kinds)
     rate = vin.average_rate or Fraction(25)
     width, height = vin.codec_context.width, vin.codec_context.height
     c.close()
@@ -161,38 +188,37 @@ def _transcode(packets, out, sources, kinds) -> float:
     vout.pix_fmt = "yuv420p"
     vout.options = {"preset": "veryfast", "crf": "20"}
     vout.codec_context.time_base = Fraction(1, 90000)
-    aout = None
+    aout: AudioStream | None = None
+    sample_rate = 48000
     if "audio" in kinds:
-        c, ain = _template(sources, kinds, "audio")
-        sample_rate = ain.codec_context.sample_rate or 48000
+        c, ain = _audio_template(sources, kinds)
+        sample_rate = ain.codec_context.sample_rate or sample_rate
         c.close()
         aout = out.add_stream("aac", rate=sample_rate)
         aout.codec_context.time_base = Fraction(1, sample_rate)
     end = 0.0
     last_v = -1
     for _t, kind, pkt in packets:
-        target = vout if kind == "video" else aout
-        if target is None:
+        if kind == "audio" and aout is None:
             continue
         for frame in pkt.decode():  # each input stream's own decoder
-            if frame.pts is None:
+            if not isinstance(frame, av.VideoFrame | av.AudioFrame) or frame.pts is None:
                 continue
             seconds = frame.pts * pkt.time_base
             end = max(end, float(seconds))
-            if kind == "video":
+            if isinstance(frame, av.VideoFrame):
                 frame = frame.reformat(width=vout.width, height=vout.height, format="yuv420p")
                 pts = round(seconds * 90000)
                 if pts <= last_v:
                     continue
                 last_v = pts
                 frame.pts, frame.time_base = pts, Fraction(1, 90000)
-            else:
-                frame.pts = round(seconds * aout.codec_context.sample_rate)
-                frame.time_base = Fraction(1, aout.codec_context.sample_rate)
-            for p in target.encode(frame):
-                out.mux(p)
-    for target in (vout, aout):
-        if target is not None:
-            for p in target.encode(None):
-                out.mux(p)
+                out.mux(vout.encode(frame))
+            elif isinstance(frame, av.AudioFrame) and aout is not None:
+                frame.pts = round(seconds * sample_rate)
+                frame.time_base = Fraction(1, sample_rate)
+                out.mux(aout.encode(frame))
+    out.mux(vout.encode(None))
+    if aout is not None:
+        out.mux(aout.encode(None))
     return end

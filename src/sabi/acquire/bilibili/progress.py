@@ -20,6 +20,7 @@ from rich.progress import (
 )
 
 from sabi.pipeline.indexer import FileResult
+from sabi.pipeline.indexer import Progress as IndexProgress
 from sabi.pipeline.stages import Job
 
 
@@ -51,7 +52,8 @@ class QuietUI:
     def finish(self, key: str) -> None:
         pass
 
-    def indexing(self, label: str):
+    def indexing(self, label: str) -> IndexProgress | None:
+        """What shows the indexing of one episode (None: nothing)."""
         return None
 
 

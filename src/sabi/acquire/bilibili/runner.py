@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 from pydantic_settings import EnvSettingsSource
 
+from sabi.acquire.bilibili import SECTION, register
 from sabi.acquire.bilibili.api import (
     BilibiliAPI,
     BilibiliError,
@@ -36,7 +37,6 @@ from sabi.acquire.bilibili.api import (
 )
 from sabi.acquire.bilibili.config import (
     BilibiliSettings,
-    quality_name,
     read_seed_records,
     read_seed_settings,
 )
@@ -47,7 +47,7 @@ from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
 from sabi.app import Sabi, load_config
 from sabi.errors import SabiError
 from sabi.locks import DirLock
-from sabi.settings import Settings
+from sabi.settings import Settings, settings_class
 
 log = logging.getLogger(__name__)
 
@@ -64,29 +64,32 @@ def load_bilibili_settings(
 
     The table's ``rate``/``resolution``, when set, become the sampling settings for the run.
     """
+    register()
     settings = load_config(config, **(sabi_overrides or {}))
-    values = settings.bilibili.model_dump()
+    values = settings.section(BilibiliSettings).model_dump()
     if seed is not None:
         values.update(read_seed_settings(seed))
-        env = EnvSettingsSource(Settings)().get("bilibili")
+        env = EnvSettingsSource(settings_class())().get(SECTION)
         if isinstance(env, dict) and env:
             from_env = BilibiliSettings.model_validate(env)
             values.update(from_env.model_dump(include=from_env.model_fields_set))
     values.update({k: v for k, v in overrides.items() if v is not None})
     cfg = BilibiliSettings.model_validate(values)
-    update: dict[str, Any] = {"bilibili": cfg.model_dump()}
+    # A copy, not a new validation: that would read the environment again, and its alias
+    # spellings (SESSDATA, downloadPath) would clash with these field names.
+    update: dict[str, Any] = {SECTION: cfg}
     if cfg.rate is not None:
         update["rate"] = cfg.rate
     if cfg.resolution is not None:
         update["resolution"] = cfg.resolution
-    return Settings.model_validate({**settings.model_dump(), **update})
+    return settings.model_copy(update=update)
 
 
 def open_bilibili(
     config: Path | None = None, seed: Path | None = None, **overrides: Any
 ) -> tuple[Sabi, BilibiliSettings]:
     settings = load_bilibili_settings(config, seed, **overrides)
-    return Sabi(settings), settings.bilibili
+    return Sabi(settings), settings.section(BilibiliSettings)
 
 
 @dataclass
@@ -136,14 +139,14 @@ class BilibiliRun:
         sabi: Sabi,
         cfg: BilibiliSettings | None = None,
         *,
-        ui: Any = None,
+        ui: QuietUI | None = None,
         retry_failed: bool = False,
         records: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
     ):
         self.sabi = sabi
-        self.cfg = cfg or sabi.settings.bilibili
+        self.cfg = cfg or sabi.settings.section(BilibiliSettings)
         self.ui = ui or QuietUI()
         self.retry_failed = retry_failed
         self.records = records
@@ -214,15 +217,14 @@ class BilibiliRun:
             if entry.id in items:
                 continue
             row = self.state.get(entry.id)
-            given_up = self._given_up(row) if row is not None else None
-            if given_up:
+            if row is not None and (given_up := self._given_up(row)):
                 report.outcomes.append(Outcome(entry.id, row.label, "skipped", given_up))
                 self.ui.note(f"{row.label} (ep{entry.id}) {given_up}")
                 continue
             try:
                 season = api.season(ep_id=entry.id)
-                ep = season.find(entry.id)
-                if ep is None:
+                found = season.find(entry.id)
+                if found is None:
                     raise BilibiliError("removed", f"ep{entry.id} is not in its season's list")
             except BilibiliError as exc:
                 self.state.fail(entry.id, exc.kind, exc.reason, count_attempt=True)
@@ -230,13 +232,16 @@ class BilibiliRun:
                 report.outcomes.append(Outcome(entry.id, f"ep{entry.id}", "failed", exc.reason))
                 self.ui.note(f"ep{entry.id} failed: {exc.reason}")
                 continue
-            items[ep.ep_id] = Item(ep, season, entry.tag)
+            items[found.ep_id] = Item(found, season, entry.tag)
         return list(items.values())
 
-    def _decide(self, items: list[Item], report: QueueReport) -> tuple[list[Item], list[Item]]:
-        """(to download, already downloaded: only to index); the rest are reported done."""
+    def _decide(
+        self, items: list[Item], report: QueueReport
+    ) -> tuple[list[Item], list[tuple[Item, Path]]]:
+        """(to download, already downloaded: only to index, with the MP4); the rest are
+        reported done."""
         fetch: list[Item] = []
-        index_now: list[Item] = []
+        index_now: list[tuple[Item, Path]] = []
         indexed = self.sabi.catalog.indexed_ids()
         for item in items:
             row = self.state.upsert(item.ep, item.season, item.tag)
@@ -253,7 +258,7 @@ class BilibiliRun:
             if self.retry_failed and row.status == "failed":
                 self.state.update(row.ep_id, attempts=0)
             if row.status == "downloaded" and row.path and Path(row.path).is_file():
-                index_now.append(item)
+                index_now.append((item, Path(row.path)))
             else:
                 fetch.append(item)
         return fetch, index_now
@@ -266,15 +271,21 @@ class BilibiliRun:
             f"left alone after {row.attempts} attempts ({row.reason}); --retry-failed tries again"
         )
 
-    def _work(self, api, downloader, fetch, index_now, report) -> None:
-        for item in index_now:
-            row = self.state.get(item.ep.ep_id)
-            self._index(item, Path(row.path), report)
+    def _work(
+        self,
+        api: BilibiliAPI,
+        downloader: Downloader,
+        fetch: list[Item],
+        index_now: list[tuple[Item, Path]],
+        report: QueueReport,
+    ) -> None:
+        for item, mp4 in index_now:
+            self._index(item, mp4, report)
         if not fetch:
             return
         pool = ThreadPoolExecutor(self.cfg.concurrency, thread_name_prefix="bilibili")
         try:
-            pending: dict[Future, Item] = {
+            pending: dict[Future[Path], Item] = {
                 pool.submit(self._download, api, downloader, item): item for item in fetch
             }
             while pending:
@@ -376,12 +387,3 @@ class BilibiliRun:
         report.outcomes.append(Outcome(item.ep.ep_id, item.label, "failed", reason))
         self.ui.note(f"{item.label} (ep{item.ep.ep_id}) failed: {reason}")
         self.ui.episode_done()
-
-
-def describe_row(row: EpisodeRow) -> str:
-    parts = [row.status]
-    if row.quality:
-        parts.append(quality_name(row.quality))
-    if row.reason:
-        parts.append(row.reason)
-    return "; ".join(parts)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from sabi.acquire.bilibili.api import EpisodeInfo, Season
 from sabi.acquire.bilibili.models import BiliEpisode
@@ -67,6 +69,15 @@ def _row(r: BiliEpisode) -> EpisodeRow:
     )
 
 
+def _get_or_add(s: Session, ep_id: int) -> BiliEpisode:
+    """The row for ``ep_id``, a new 'pending' one if there is none."""
+    r = s.get(BiliEpisode, ep_id)
+    if r is None:
+        r = BiliEpisode(ep_id=ep_id, status="pending", attempts=0, size=0)
+        s.add(r)
+    return r
+
+
 class DownloadState:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
@@ -92,28 +103,23 @@ class DownloadState:
             s.flush()
             return _row(r)
 
-    def update(self, ep_id: int, **fields) -> None:
+    def update(self, ep_id: int, **fields: Any) -> None:
         with self.catalog.session() as s:
-            r = s.get(BiliEpisode, ep_id)
-            if r is None:
-                r = BiliEpisode(ep_id=ep_id, status="pending", attempts=0, size=0)
-                s.add(r)
+            r = _get_or_add(s, ep_id)
             for key, value in fields.items():
                 setattr(r, key, value)
 
     def begin_attempt(self, ep_id: int) -> int:
+        """Count one more try; a row that is not there (removed meanwhile) is made anew."""
         with self.catalog.session() as s:
-            r = s.get(BiliEpisode, ep_id)
+            r = _get_or_add(s, ep_id)
             r.attempts = (r.attempts or 0) + 1
             r.status, r.kind, r.reason = "downloading", None, None
             return r.attempts
 
     def fail(self, ep_id: int, kind: str, reason: str, *, count_attempt: bool = False) -> None:
         with self.catalog.session() as s:
-            r = s.get(BiliEpisode, ep_id)
-            if r is None:
-                r = BiliEpisode(ep_id=ep_id, attempts=0, size=0)
-                s.add(r)
+            r = _get_or_add(s, ep_id)
             if count_attempt:
                 r.attempts = (r.attempts or 0) + 1
             r.status, r.kind, r.reason = "failed", kind, reason
