@@ -9,6 +9,7 @@ from sqlalchemy import Connection, inspect, text
 import sabi.acquire.bilibili.models  # noqa: F401  (its table is known to SQLAlchemy, not made)
 from sabi.catalog import Catalog, migrations
 from sabi.catalog.migrations import LATEST, register_schema
+from sabi.errors import IndexMismatch
 
 
 @pytest.fixture
@@ -69,7 +70,7 @@ def test_a_newer_feature_schema_is_refused(no_features, tmp_path):
     c = Catalog(url)
     c.set_meta("schema_version.toy", "5")
     c.close()
-    with pytest.raises(RuntimeError, match=r"\(toy tables\) is version 5"):
+    with pytest.raises(IndexMismatch, match=r"\(toy tables\) is version 5"):
         Catalog(url)
 
 

@@ -87,8 +87,18 @@ SCALARS = {  # what each field is for a stored show (id, title, tag, episodes)
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory):
     c = Catalog(f"sqlite:///{tmp_path_factory.mktemp('anilist') / 'catalog.db'}")
-    for title, tag in SHOWS:
-        c.ensure_show(title, tag)
+
+    def episode(show_id: int, path: str, status: str) -> None:
+        file = {"filename": path, "size": 1, "mtime": 0.0, "fingerprint": "x"}
+        c.update_episode(c.begin_episode(show_id, path, **file), status=status)
+
+    for n, (title, tag) in enumerate(SHOWS):
+        show_id = c.ensure_show(title, tag)
+        for ep in range(n % 3 + 1):  # 1-3 indexed episodes, so `episodes` varies
+            episode(show_id, f"{title}/{ep}.mkv", "indexed")
+    # A show whose only episode failed is not in the library, so GraphQL never answers it.
+    episode(c.ensure_show("Broken", None), "b.mkv", "failed")
+    assert len(c.shows()) == len(SHOWS)
     yield c
     c.close()
 
