@@ -16,7 +16,7 @@ from rich.table import Table
 
 from sabi.acquire.bilibili.config import quality_name
 from sabi.acquire.bilibili.progress import QuietUI, RichUI
-from sabi.acquire.bilibili.runner import BilibiliRun, open_bilibili
+from sabi.acquire.bilibili.runner import BilibiliRun, QueueReport, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
 from sabi.app import Sabi
 from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
@@ -98,12 +98,16 @@ def bilibili(
         ui = QuietUI(err) if quiet else RichUI(err)
         records = settings.parent if settings is not None else None
         report = BilibiliRun(sabi, cfg, ui=ui, retry_failed=retry_failed, records=records).run()
+    _summarise(report)
+
+
+def _summarise(report: QueueReport) -> None:
+    """The run's totals; failures (each printed as it happened) make the exit status say so."""
     if report.imported != (0, 0):
         err.print(
             f"imported from the seed: {report.imported[0]} done, {report.imported[1]} failed",
             highlight=False,
         )
-    # Each failure was printed as it happened; `sabi download status` lists them all.
     err.print(
         f"indexed {report.count('indexed')}, already done {report.count('done')}, "
         f"failed {report.count('failed')}, left alone {report.count('skipped')}"
