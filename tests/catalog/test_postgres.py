@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
-import pytest
 from media import frame_at, screenshot
-from pg_server import postgres_server
 
 from sabi.app import Sabi
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as exc:
-        if os.environ.get("SABI_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
-        pytest.skip(str(exc))
 
 
 def test_full_cycle_on_postgres(tmp_path, pg_url, shared_media):

@@ -3,25 +3,11 @@ alone make the tables for API keys, their usage and shot changes (the server cre
 
 from __future__ import annotations
 
-import os
 import time
 
 import httpx
-import pytest
-from pg_server import postgres_server
 
 ADMIN = {"x-trace-key": "admin-secret"}
-
-
-@pytest.fixture(scope="module")
-def pg_url():
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as exc:
-        if os.environ.get("SABI_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
-        pytest.skip(str(exc))
 
 
 def _index(live, path) -> dict:
