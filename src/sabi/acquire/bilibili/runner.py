@@ -34,6 +34,7 @@ from sabi.acquire.bilibili.api import (
     EpisodeInfo,
     Season,
     Stream,
+    Throttled,
 )
 from sabi.acquire.bilibili.config import (
     BilibiliSettings,
@@ -128,6 +129,11 @@ class Item:
         return f"{self.season.title} {n}".strip()
 
 
+def _unreachable(exc: BilibiliError) -> bool:
+    """The API could not be asked (network down, throttled, risk control): not its answer."""
+    return isinstance(exc, Throttled) or exc.kind == "network"
+
+
 def safe_name(text: str) -> str:
     text = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text).strip(" .")
     return re.sub(r"\s+", " ", text)[:120] or "untitled"
@@ -208,7 +214,10 @@ class BilibiliRun:
                 report.problems.append(f"ss{entry.id}: {exc.reason}")
                 self.ui.note(f"season ss{entry.id} skipped: {exc.reason}")
                 continue
-            if not season.episodes:
+            for why in season.skipped:
+                report.problems.append(f"ss{entry.id} ({season.title}): {why}")
+                self.ui.note(f"season ss{entry.id} ({season.title}): {why}")
+            if not season.episodes and not season.skipped:
                 report.problems.append(f"ss{entry.id} ({season.title}): no episodes out yet")
                 self.ui.note(f"season ss{entry.id} ({season.title}): no episodes out yet")
             for ep in season.episodes:
@@ -227,13 +236,43 @@ class BilibiliRun:
                 if found is None:
                     raise BilibiliError("removed", f"ep{entry.id} is not in its season's list")
             except BilibiliError as exc:
-                self.state.fail(entry.id, exc.kind, exc.reason, count_attempt=True)
-                self.state.update(entry.id, tag=entry.tag)
-                report.outcomes.append(Outcome(entry.id, f"ep{entry.id}", "failed", exc.reason))
-                self.ui.note(f"ep{entry.id} failed: {exc.reason}")
+                self._unresolved(entry.id, entry.tag, row, exc, report)
                 continue
             items[found.ep_id] = Item(found, season, entry.tag)
         return list(items.values())
+
+    def _unresolved(
+        self,
+        ep_id: int,
+        tag: str | None,
+        row: EpisodeRow | None,
+        exc: BilibiliError,
+        report: QueueReport,
+    ) -> None:
+        """An episode queued by id whose season info could not be had.
+
+        When the API is only out of reach (network, throttling, risk control), nothing about the
+        episode is known to have changed: an episode already downloaded or indexed stays so and
+        is reported done, and no row is marked failed for it. Only the API's own word (removed,
+        region, VIP...) fails the episode. A tag is recorded only when one was given.
+        """
+        label = row.label if row is not None else f"ep{ep_id}"
+        if row is not None and row.status in ("indexed", "downloaded") and _unreachable(exc):
+            if row.status == "indexed" and self._still_indexed(row):
+                report.outcomes.append(Outcome(ep_id, label, "done", note=row.note))
+                self.ui.note(f"{label} (ep{ep_id}): already indexed; the API is out of reach")
+                return
+            report.outcomes.append(Outcome(ep_id, label, "failed", exc.reason))
+            self.ui.note(f"{label} (ep{ep_id}) not indexed this run: {exc.reason}")
+            return
+        self.state.fail(ep_id, exc.kind, exc.reason, count_attempt=not _unreachable(exc))
+        if tag is not None:
+            self.state.update(ep_id, tag=tag)
+        report.outcomes.append(Outcome(ep_id, label, "failed", exc.reason))
+        self.ui.note(f"{label} (ep{ep_id}) failed: {exc.reason}")
+
+    def _still_indexed(self, row: EpisodeRow) -> bool:
+        return row.episode_id is None or row.episode_id in self.sabi.catalog.indexed_ids()
 
     def _decide(
         self, items: list[Item], report: QueueReport
