@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sabi.acquire.bilibili.config import quality_name
+from sabi.acquire.bilibili.config import QueueItem, quality_name
 from sabi.acquire.bilibili.progress import QuietUI, RichUI
 from sabi.acquire.bilibili.runner import BilibiliRun, QueueReport, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
@@ -34,6 +35,29 @@ def _ids(values: list[str] | None, tag: str | None) -> list[list[str | None]]:
     return [[tag, v] for v in values or []]
 
 
+def _checked(prefix: str) -> Callable[[list[str] | None], list[str] | None]:
+    """A callback that refuses an id that is not ``<prefix>123`` or ``123`` as a usage error
+    (exit status 2), before anything is opened."""
+
+    def check(values: list[str] | None) -> list[str] | None:
+        for value in values or []:
+            try:
+                QueueItem.parse(value, prefix)
+            except ValueError:
+                raise typer.BadParameter(
+                    f"{value!r} is not a {prefix} id (give {prefix}123 or 123)"
+                ) from None
+        return values
+
+    return check
+
+
+def _settings_file(path: Path | None) -> Path | None:
+    if path is not None and path.exists() and not path.is_file():
+        raise typer.BadParameter(f"{str(path)!r} is a folder; give the setting.json file in it")
+    return path
+
+
 @app.command()
 def bilibili(
     settings: Annotated[
@@ -43,13 +67,20 @@ def bilibili(
             "-s",
             help="The seed's download_bilibili/setting.json (its finish.json/failed.json beside "
             "it are imported).",
+            callback=_settings_file,
         ),
     ] = None,
     season: Annotated[
-        list[str] | None, typer.Option("--season", help="Season id (ss...) to add to the queue.")
+        list[str] | None,
+        typer.Option(
+            "--season", help="Season id (ss...) to add to the queue.", callback=_checked("ss")
+        ),
     ] = None,
     epid: Annotated[
-        list[str] | None, typer.Option("--ep", help="Episode id (ep...) to add to the queue.")
+        list[str] | None,
+        typer.Option(
+            "--ep", help="Episode id (ep...) to add to the queue.", callback=_checked("ep")
+        ),
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Tag for --season/--ep entries.")] = None,
     quality: Annotated[int | None, typer.Option(help="Wanted qn (64 720P, 80 1080P...).")] = None,

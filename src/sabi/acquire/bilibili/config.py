@@ -182,6 +182,8 @@ def read_seed_settings(path: Path) -> dict[str, Any]:
         raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except ValueError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder; give the setting.json file in it") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a JSON object")
     known = {f.alias or n for n, f in BilibiliSettings.model_fields.items()}
