@@ -14,8 +14,10 @@ retries what failed, up to ``max_attempts`` runs.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,7 @@ from sabi.acquire.bilibili.api import (
     BilibiliAPI,
     BilibiliError,
     EpisodeInfo,
+    Part,
     Season,
     Stream,
     Throttled,
@@ -42,7 +45,7 @@ from sabi.acquire.bilibili.config import (
     read_seed_settings,
 )
 from sabi.acquire.bilibili.download import Cancelled, Downloader
-from sabi.acquire.bilibili.mux import mux_to_mp4
+from sabi.acquire.bilibili.mux import complete_mp4, mux_to_mp4, unreadable
 from sabi.acquire.bilibili.progress import QuietUI
 from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
 from sabi.app import Sabi, load_config
@@ -132,6 +135,15 @@ class Item:
 def _unreachable(exc: BilibiliError) -> bool:
     """The API could not be asked (network down, throttled, risk control): not its answer."""
     return isinstance(exc, Throttled) or exc.kind == "network"
+
+
+#: Tests name a step here to have the process SIGKILLed there, as a crash or ``kill -9`` would.
+STOP_AT_ENV = "SABI_TEST_KILL_AT"
+
+
+def _stop_point(name: str) -> None:
+    if os.environ.get(STOP_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def safe_name(text: str) -> str:
@@ -356,6 +368,12 @@ class BilibiliRun:
         ep = item.ep
         if self.cancel.is_set():
             raise Cancelled(item.label)
+        mp4 = self._mp4_path(item)
+        if complete_mp4(mp4, ep.duration):
+            # Muxed by a run that stopped before recording it (kill -9): nothing to fetch again.
+            log.info("%s: %s is complete; recording it", item.label, mp4.name)
+            self._downloaded(ep.ep_id, mp4)
+            return mp4
         self.state.begin_attempt(ep.ep_id)
         stream = api.stream(ep, self.cfg.quality)
         if stream.note and stream.note not in self._notes:  # once a run, not per episode
@@ -363,17 +381,38 @@ class BilibiliRun:
             self.ui.note(f"{item.label} (ep{ep.ep_id}) and others alike: {stream.note}")
         self.state.update(ep.ep_id, quality=stream.quality, note=stream.note)
         work = self.root / ".partial" / f"ep{ep.ep_id}"
-        files = []
-        for part in stream.parts:
-            dest = work / f"{stream.key}-{part.name}.{part.ext}"
-            downloader.fetch(part, dest, f"{item.label} {part.name}")
-            files.append(dest)
-        mp4 = self._mp4_path(item)
+        files = [
+            self._fetch_part(downloader, part, work / f"{stream.key}-{part.name}.{part.ext}", item)
+            for part in stream.parts
+        ]
         mp4.parent.mkdir(parents=True, exist_ok=True)
-        mux_to_mp4(self._sources(stream, files), mp4)
-        shutil.rmtree(work, ignore_errors=True)
-        self.state.update(ep.ep_id, status="downloaded", path=str(mp4), size=mp4.stat().st_size)
+        try:
+            mux_to_mp4(self._sources(stream, files), mp4)
+        except BilibiliError:
+            # Parts that cannot be muxed are not kept for the next run to fail on again.
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        _stop_point("muxed")
+        self._downloaded(ep.ep_id, mp4)
         return mp4
+
+    def _downloaded(self, ep_id: int, mp4: Path) -> None:
+        """Record the MP4, then drop the parts (a kill in between leaves both, never neither)."""
+        self.state.update(ep_id, status="downloaded", path=str(mp4), size=mp4.stat().st_size)
+        shutil.rmtree(self.root / ".partial" / f"ep{ep_id}", ignore_errors=True)
+
+    def _fetch_part(self, downloader: Downloader, part: Part, dest: Path, item: Item) -> Path:
+        """``part`` at ``dest``, checked: one that arrived (or was kept) complete but corrupt is
+        fetched once more, and still corrupt, fails the episode and is not kept."""
+        label = f"{item.label} {part.name}"
+        for again in (False, True):
+            downloader.fetch(part, dest, label)
+            why = unreadable(dest)
+            if why is None:
+                return dest
+            dest.unlink(missing_ok=True)
+            log.info("%s: %s; %s", label, why, "giving up" if again else "fetching it again")
+        raise BilibiliError("corrupt", f"{label}: the downloaded file cannot be used: {why}")
 
     @staticmethod
     def _sources(stream: Stream, files: list[Path]) -> list[list[Path]]:
