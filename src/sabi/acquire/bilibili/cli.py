@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sabi.acquire.bilibili.config import QueueItem, quality_name
@@ -210,20 +211,23 @@ def status(
         asked = re.search(r"asked for (\d+)", r.note or "")
         if asked and quality:
             quality += f", asked {asked.group(1)}"
+        # Shows, tags and reasons are Bilibili's or the user's text: escaped, never markup.
         table.add_row(
             str(r.ep_id),
-            r.show or "",
-            r.tag or "",
-            f"{r.number:g}" if r.number is not None else (r.title or ""),
-            f"[{colour}]{r.status}[/{colour}]" if colour else r.status,
+            escape(r.show or ""),
+            escape(r.tag or ""),
+            escape(f"{r.number:g}" if r.number is not None else (r.title or "")),
+            f"[{colour}]{escape(r.status)}[/{colour}]" if colour else escape(r.status),
             str(r.attempts),
             quality,
-            (f"{r.kind}: {r.reason}" if r.kind else r.reason)
-            if r.reason
-            else (r.note if r.note and not asked else ""),
+            escape(
+                (f"{r.kind}: {r.reason}" if r.kind else r.reason)
+                if r.reason
+                else (r.note if r.note and not asked else "")
+            ),
         )
     out.print(table)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
-    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())), highlight=False)
+    out.print(escape(", ".join(f"{k} {v}" for k, v in sorted(counts.items()))), highlight=False)
