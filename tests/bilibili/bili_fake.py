@@ -58,7 +58,7 @@ class FakeBilibili:
     drop_once: dict[str, int] = field(default_factory=dict)  # media name -> drop after N bytes
     cdn_500: dict[str, int] = field(default_factory=dict)  # media name -> N answers of 500
     throttle: float | None = None  # bytes per second for media
-    # API path -> the JSON value answered instead of the real one (any shape: hostile answers)
+    # API path -> the JSON value (or raw bytes) answered instead of the real one: hostile answers
     answers: dict[str, object] = field(default_factory=dict)
     log: list[dict] = field(default_factory=list)
 
@@ -350,7 +350,8 @@ class _Handler(BaseHTTPRequestHandler):
         return self._media(name, fake._media[name])
 
     def _json(self, data: object) -> None:
-        self._send(200, json.dumps(data, ensure_ascii=False).encode(), "application/json")
+        body = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+        self._send(200, body, "application/json")
 
     def _send(self, code: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
         self.send_response(code)

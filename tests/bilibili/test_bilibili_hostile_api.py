@@ -39,6 +39,8 @@ def season_answer(episodes) -> dict:
         {"code": 0, "result": {"episodes": 7}},
         {"code": 0, "result": {"title": ["x"], "episodes": []}},
         {"code": 0, "result": {"episodes": [], "section": "nope"}},
+        {"code": 0, "result": {"season_id": 10**30, "episodes": []}},
+        b"[" * 100_000 + b"]" * 100_000,  # valid JSON, nested past Python's recursion limit
     ],
 )
 def test_season_answer_of_the_wrong_shape_is_a_clear_error(fake, answer):
@@ -49,7 +51,17 @@ def test_season_answer_of_the_wrong_shape_is_a_clear_error(fake, answer):
 
 
 @pytest.mark.parametrize(
-    "bad", [{"title": "1"}, {"id": "abc", "title": "1"}, {"id": [5]}, "an episode", None, 3]
+    "bad",
+    [
+        {"title": "1"},
+        {"id": "abc", "title": "1"},
+        {"id": [5]},
+        {"id": 10**30},
+        {"id": -3},
+        "an episode",
+        None,
+        3,
+    ],
 )
 def test_an_unusable_episode_entry_costs_that_entry_only(fake, bad):
     good = {"id": 1001, "cid": 10010, "title": "2"}
@@ -71,6 +83,7 @@ def test_an_unusable_episode_entry_costs_that_entry_only(fake, bad):
         {"durl": [{"url": "http://x/1.flv", "size": "big"}]},
         {"durl": "x"},
         {"accept_quality": ["hd"], "durl": [{"url": "http://x/1.flv"}]},
+        {"quality": 2**40, "durl": [{"url": "http://x/1.flv"}]},
     ],
 )
 def test_malformed_playurl_answer_is_an_api_error(fake, result):

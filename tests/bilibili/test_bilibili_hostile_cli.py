@@ -23,6 +23,8 @@ USAGE = 2
         ["--season", "ss12x"],
         ["--season", "ep425"],
         ["--ep", "-5"],
+        ["--ep", "99999999999999999999999"],
+        ["--season", "0"],
     ],
 )
 def test_a_bad_id_is_a_usage_error(bili_env, fake, args):

@@ -10,9 +10,15 @@ docs/bangumi/videostream_url.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+#: An id as the database stores it (BIGINT): a hostile 10**30 is refused here, not by the
+#: database in the middle of a run.
+Id = Annotated[int, Field(ge=0, lt=2**63)]
+#: A quality code (``qn``), stored as INTEGER.
+Qn = Annotated[int, Field(ge=0, lt=2**31)]
 
 
 class _Answer(BaseModel):
@@ -24,11 +30,11 @@ class _Answer(BaseModel):
 class RawEpisode(_Answer):
     """One entry of a season's ``episodes`` (or a section's)."""
 
-    id: int | None = None
-    ep_id: int | None = None
-    aid: int | None = None
+    id: Id | None = None
+    ep_id: Id | None = None
+    aid: Id | None = None
     bvid: str | None = None
-    cid: int | None = None
+    cid: Id | None = None
     title: str | None = None
     long_title: str | None = None
     duration: float | None = None  # milliseconds
@@ -43,7 +49,7 @@ class RawSection(_Answer):
 class RawSeason(_Answer):
     """``result`` of ``/pgc/view/web/season``."""
 
-    season_id: int | None = None
+    season_id: Id | None = None
     title: str | None = None
     season_title: str | None = None
     episodes: list[Any] | None = None
@@ -53,7 +59,7 @@ class RawSeason(_Answer):
 class RawStreamEntry(_Answer):
     """One DASH video/audio track, or one durl segment."""
 
-    id: int | None = None
+    id: Qn | None = None
     codecid: int | None = None
     bandwidth: int | None = None
     order: int | None = None
@@ -83,7 +89,7 @@ class RawDash(_Answer):
 class RawPlay(_Answer):
     """``result`` of ``/pgc/player/web/playurl``."""
 
-    quality: int | None = None
+    quality: Qn | None = None
     accept_quality: list[int] | None = None
     is_preview: int | bool | None = None
     timelength: float | None = None

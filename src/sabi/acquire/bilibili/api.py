@@ -355,7 +355,7 @@ class BilibiliAPI:
             self._pace()
             try:
                 r = self.http.get(path, params=params)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # dropped, refused, bad encoding, redirect loop
                 last = f"network error: {exc!r}"
                 log.info("%s: %s (retrying)", what, last)
                 continue
@@ -370,7 +370,7 @@ class BilibiliAPI:
                 raise BilibiliError("api", f"{what}: HTTP {r.status_code} from {path}")
             try:
                 data = r.json()
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 raise BilibiliError("api", f"{what}: {path} did not answer JSON") from None
             if not isinstance(data, dict):
                 raise BilibiliError("api", f"{what}: {path} did not answer a JSON object")

@@ -76,7 +76,7 @@ class QueueItem(BaseModel):
             raise ValueError(f"not a {prefix} id: {value!r}")
         text = str(value).strip().lower()
         m = re.fullmatch(rf"(?:{prefix})?(\d+)", text)
-        if m is None:
+        if m is None or not 0 < int(m.group(1)) < 2**63:
             raise ValueError(f"not a {prefix} id: {value!r}")
         return cls(tag=tag, id=int(m.group(1)))
 

@@ -107,7 +107,7 @@ class Downloader:
                     errors.append(str(exc))
                     log.info("%s: %s (retrying)", label, exc)
                     continue
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:  # dropped, refused, bad encoding
                     have = tmp.stat().st_size if tmp.exists() else 0
                     errors.append(f"connection lost at byte {have}: {exc!r}")
                     log.info("%s: connection lost at byte %d (resuming)", label, have)
