@@ -2,8 +2,8 @@
 
 Answers in the documented shapes (SocialSisterYi/bilibili-API-collect: docs/bangumi/info.md,
 docs/bangumi/videostream_url.md, docs/video/videostream_url.md): season info, stream URLs
-(DASH or durl), the error codes for VIP-only (-10403), region-locked (6002003) and missing
-(-404) episodes, a preview-only answer, HTTP 412 throttling, Range requests (206/416), a
+(DASH or durl), the error codes for VIP-only (-10403), region-locked (6002003, or -10403 with
+"地区"), risk control (-352) and missing (-404) episodes, a preview-only answer, HTTP 412 throttling, Range requests (206/416), a
 connection that drops half-way, a slow CDN, and 403 without a bilibili.com Referer.
 """
 
@@ -29,7 +29,7 @@ class FakeEpisode:
     ep_id: int
     title: str
     files: dict[str, Path]  # dash: video, audio; durl: seg1, seg2, ...
-    mode: str = "dash"  # dash | durl | vip | region | removed | preview
+    mode: str = "dash"  # dash | durl | vip | region | region10403 | risk | removed | preview
     long_title: str = ""
     duration_ms: int = 0
     badge: str = ""
@@ -58,6 +58,8 @@ class FakeBilibili:
     drop_once: dict[str, int] = field(default_factory=dict)  # media name -> drop after N bytes
     cdn_500: dict[str, int] = field(default_factory=dict)  # media name -> N answers of 500
     throttle: float | None = None  # bytes per second for media
+    # API path -> the JSON value (or raw bytes) answered instead of the real one: hostile answers
+    answers: dict[str, object] = field(default_factory=dict)
     log: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
@@ -170,6 +172,10 @@ class FakeBilibili:
             return {"code": -10403, "message": "大会员专享限制"}
         if ep.mode == "region":
             return {"code": 6002003, "message": "抱歉您所在地区不可观看！"}
+        if ep.mode == "region10403":
+            return {"code": -10403, "message": "抱歉您所在地区不可观看！"}
+        if ep.mode == "risk":  # risk control ("风控校验失败"): Bilibili's "you look like a bot"
+            return {"code": -352, "message": "风控校验失败", "ttl": 1}
         if ep.mode == "removed":
             return {"code": -404, "message": "啥都木有"}
         if "SESSDATA=vip" in cookie:
@@ -322,6 +328,8 @@ class _Handler(BaseHTTPRequestHandler):
                     fake.api_412 -= 1
             if throttled:
                 return self._send(412, b"<html>412 Precondition Failed</html>", "text/html")
+            if url.path in fake.answers:
+                return self._json(fake.answers[url.path])
             if url.path == "/pgc/view/web/season":
                 return self._json(fake.season_json(query))
             if url.path == "/pgc/player/web/playurl":
@@ -341,8 +349,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, b"server error", "text/plain")
         return self._media(name, fake._media[name])
 
-    def _json(self, data: dict) -> None:
-        self._send(200, json.dumps(data, ensure_ascii=False).encode(), "application/json")
+    def _json(self, data: object) -> None:
+        body = data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+        self._send(200, body, "application/json")
 
     def _send(self, code: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
         self.send_response(code)

@@ -14,8 +14,8 @@ docs/misc/errcode.md):
   "backup_url"}]``.
 
 Codes: 0 ok; -404 nothing there (removed/unknown); -10403 VIP-only or region ("大会员专享限制" /
-"抱歉您所在地区不可观看！"); 6002003 and -688 region; -101 not logged in; -412/-509/-799 and
-HTTP 412/429/5xx: slow down (backed off and retried).
+"抱歉您所在地区不可观看！"); 6002003 and -688 region; -101 not logged in; -412/-509/-799, -352
+(risk control) and HTTP 412/429/5xx: slow down (backed off and retried, then that item fails).
 
 No maintained client library lets both base URLs be set (bilibili-api-python and yt-dlp
 hard-code the hosts), so this is a small httpx client; the CDN host of stream URLs can be
@@ -35,7 +35,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
+from sabi.acquire.bilibili.answers import (
+    RawDash,
+    RawEpisode,
+    RawPlay,
+    RawSeason,
+    RawStreamEntry,
+    shape_problem,
+)
 from sabi.acquire.bilibili.config import BilibiliSettings, quality_name
 from sabi.errors import SourceError
 
@@ -45,7 +54,10 @@ SEASON_PATH = "/pgc/view/web/season"
 PLAYURL_PATH = "/pgc/player/web/playurl"
 
 #: JSON ``code`` values that mean "too many requests / try later".
-THROTTLE_CODES = {-412, -509, -799, -500, -503, -504}
+THROTTLE_CODES = {-412, -509, -799, -500, -503, -504, -352}
+#: Risk control ("风控校验失败"): Bilibili thinks the client is a bot; waiting, a login cookie or a
+#: browser's headers help, so it is backed off like throttling and then explained.
+RISK_CODE = -352
 REGION_CODES = {6002003, -688}
 RETRY_STATUS = {412, 429, 500, 502, 503, 504}
 #: DASH ``codecid``: 7 AVC (H.264), 12 HEVC, 13 AV1.
@@ -89,6 +101,7 @@ class Season:
     title: str
     episodes: list[EpisodeInfo]
     extras: list[EpisodeInfo] = field(default_factory=list)  # PVs, OP/ED and such ("section")
+    skipped: list[str] = field(default_factory=list)  # entries of the answer that were unusable
 
     def find(self, ep_id: int) -> EpisodeInfo | None:
         return next((e for e in (*self.episodes, *self.extras) if e.ep_id == ep_id), None)
@@ -127,25 +140,40 @@ def _number(title: str, position: int | None) -> float | None:
     return float(position) if position is not None else None
 
 
-def _episode(raw: dict[str, Any], position: int | None) -> EpisodeInfo:
+def _episode(raw: RawEpisode, position: int | None) -> EpisodeInfo:
     """A main episode is numbered by its title or position; an extra (PV, OP) by title only."""
-    title = str(raw.get("title") or "")
-    duration = raw.get("duration") or 0
-    ep_id = raw.get("id") or raw.get("ep_id")
-    if ep_id is None:
-        raise BilibiliError("api", f"an episode without an id in the season's list: {title!r}")
+    title = raw.title or ""
+    ep_id = raw.id or raw.ep_id
+    if not ep_id or ep_id < 0:
+        raise ValueError(f"an episode without an id: {title!r}")
     return EpisodeInfo(
-        ep_id=int(ep_id),
-        cid=int(raw["cid"]) if raw.get("cid") else None,
-        aid=int(raw["aid"]) if raw.get("aid") else None,
-        bvid=raw.get("bvid") or None,
+        ep_id=ep_id,
+        cid=raw.cid or None,
+        aid=raw.aid or None,
+        bvid=raw.bvid or None,
         title=title,
-        long_title=str(raw.get("long_title") or ""),
+        long_title=raw.long_title or "",
         number=_number(title, position),
-        duration=float(duration) / 1000.0,
-        badge=str(raw.get("badge") or ""),
-        status=raw.get("status"),
+        duration=max(raw.duration or 0.0, 0.0) / 1000.0,
+        badge=raw.badge or "",
+        status=raw.status,
     )
+
+
+def _episodes(
+    entries: list[Any], numbered: bool, where: str, skipped: list[str]
+) -> list[EpisodeInfo]:
+    """The entries that are episodes; each one that is not is named in ``skipped`` instead, so
+    one odd entry costs that entry, not the season."""
+    out = []
+    for i, raw in enumerate(entries, 1):
+        try:
+            out.append(_episode(RawEpisode.model_validate(raw), i if numbered else None))
+        except ValidationError as exc:
+            skipped.append(f"{where}[{i}] skipped: {shape_problem(exc)}")
+        except ValueError as exc:
+            skipped.append(f"{where}[{i}] skipped: {exc}")
+    return out
 
 
 def _unavailable(code: int, message: str, what: str) -> Unavailable:
@@ -204,17 +232,16 @@ class BilibiliAPI:
         params = {"season_id": season_id} if season_id is not None else {"ep_id": ep_id}
         what = f"season ss{season_id}" if season_id is not None else f"episode ep{ep_id}"
         data = self._get_json(SEASON_PATH, params, what)
-        result = data.get("result") or data.get("data")
-        if not isinstance(result, dict):
-            raise Unavailable("unknown", f"{what}: the API answered without a result")
-        episodes = [_episode(e, i) for i, e in enumerate(result.get("episodes") or [], 1)]
+        raw = _result(data, RawSeason, what)
+        skipped: list[str] = []
+        episodes = _episodes(raw.episodes or [], True, "episodes", skipped)
         extras = [
-            _episode(e, None)
-            for section in result.get("section") or []
-            for e in section.get("episodes") or []
+            ep
+            for n, section in enumerate(raw.section or [], 1)
+            for ep in _episodes(section.episodes or [], False, f"section[{n}]", skipped)
         ]
-        title = str(result.get("title") or result.get("season_title") or f"ss{season_id}")
-        return Season(int(result.get("season_id") or season_id or 0), title, episodes, extras)
+        title = raw.title or raw.season_title or f"ss{season_id}"
+        return Season(raw.season_id or season_id or 0, title, episodes, extras, skipped)
 
     def stream(self, ep: EpisodeInfo, quality: int) -> Stream:
         """Stream URLs at ``quality`` or the best this account may have (with a note)."""
@@ -234,75 +261,75 @@ class BilibiliAPI:
             params["bvid"] = ep.bvid
         what = f"ep{ep.ep_id}"
         data = self._get_json(PLAYURL_PATH, params, what)
-        result = data.get("result") or data.get("data")
-        if not isinstance(result, dict):
-            raise Unavailable("unknown", f"{what}: the API answered without stream URLs")
-        if result.get("is_preview") in (1, True):
+        result = _result(data, RawPlay, what)
+        if result.is_preview in (1, True):
             raise Unavailable(
                 "vip",
                 f"{what} is VIP-only or paid: this account only gets a preview "
                 "(log in with a VIP account's SESSDATA)",
             )
-        accept = [int(q) for q in result.get("accept_quality") or []]
-        if isinstance(result.get("dash"), dict):
-            return self._dash(result, quality, accept, what)
-        if result.get("durl"):
-            return self._durl(result, quality, accept, what)
+        accept = result.accept_quality or []
+        if result.dash is not None:
+            return self._dash(result, result.dash, quality, accept, what)
+        if result.durl:
+            return self._durl(result, result.durl, quality, accept, what)
         raise Unavailable("unknown", f"{what}: no DASH or durl streams in the answer")
 
     # ----- choosing streams
 
-    def _dash(self, result: dict[str, Any], wanted: int, accept: list[int], what: str) -> Stream:
-        dash = result["dash"]
-        videos = [v for v in dash.get("video") or [] if _urls(v)]
+    def _dash(
+        self, result: RawPlay, dash: RawDash, wanted: int, accept: list[int], what: str
+    ) -> Stream:
+        videos = [v for v in dash.video or [] if v.urls() and v.id is not None]
         if not videos:
             raise Unavailable("unknown", f"{what}: the DASH answer has no video stream")
-        have = sorted({int(v["id"]) for v in videos}, reverse=True)
+        have = sorted({v.id or 0 for v in videos}, reverse=True)
         chosen = next((q for q in have if q <= wanted), have[-1])
         order = [CODEC_IDS[self.cfg.codec], 7, 12, 13]
-        candidates = [v for v in videos if int(v["id"]) == chosen]
-        candidates.sort(
-            key=lambda v: order.index(v.get("codecid")) if v.get("codecid") in order else 99
-        )
+        candidates = [v for v in videos if v.id == chosen]
+        candidates.sort(key=lambda v: order.index(v.codecid) if v.codecid in order else 99)
         video = candidates[0]
-        parts = [Part("video", [self._cdn(u) for u in _urls(video)])]
-        audios = [a for a in dash.get("audio") or [] if _urls(a)]
-        flac = (dash.get("flac") or {}).get("audio") if isinstance(dash.get("flac"), dict) else None
-        if not audios and isinstance(flac, dict) and _urls(flac):
+        parts = [Part("video", [self._cdn(u) for u in video.urls()])]
+        audios = [a for a in dash.audio or [] if a.urls()]
+        flac = dash.flac.audio if dash.flac is not None else None
+        if not audios and flac is not None and flac.urls():
             audios = [flac]
         if audios:
-            audio = max(audios, key=lambda a: (int(a.get("bandwidth") or 0), int(a.get("id") or 0)))
-            parts.append(Part("audio", [self._cdn(u) for u in _urls(audio)]))
-        codec = {7: "avc", 12: "hevc", 13: "av1"}.get(
-            video.get("codecid"), str(video.get("codecid"))
-        )
+            audio = max(audios, key=lambda a: (a.bandwidth or 0, a.id or 0))
+            parts.append(Part("audio", [self._cdn(u) for u in audio.urls()]))
+        codec = {7: "avc", 12: "hevc", 13: "av1"}.get(video.codecid or 0, str(video.codecid))
         return Stream(
             "dash",
             chosen,
             parts,
-            duration=float(dash.get("duration") or 0) or _ms(result.get("timelength")),
+            duration=float(dash.duration or 0) or _ms(result.timelength),
             codec=codec,
             note=_quality_note(wanted, chosen, accept),
         )
 
-    def _durl(self, result: dict[str, Any], wanted: int, accept: list[int], what: str) -> Stream:
-        segments = sorted(result["durl"], key=lambda d: int(d.get("order") or 0))
+    def _durl(
+        self,
+        result: RawPlay,
+        durl: list[RawStreamEntry],
+        wanted: int,
+        accept: list[int],
+        what: str,
+    ) -> Stream:
+        segments = sorted(durl, key=lambda d: d.order or 0)
         parts = []
         for i, seg in enumerate(segments, 1):
-            urls = [self._cdn(u) for u in _urls(seg)]
+            urls = [self._cdn(u) for u in seg.urls()]
             if not urls:
                 raise Unavailable("unknown", f"{what}: segment {i} has no URL")
             ext = "mp4" if ".mp4" in urlsplit(urls[0]).path else "flv"
-            parts.append(
-                Part(f"seg{i}", urls, size=int(seg["size"]) if seg.get("size") else None, ext=ext)
-            )
-        got = int(result.get("quality") or 0)
+            parts.append(Part(f"seg{i}", urls, size=seg.size or None, ext=ext))
+        got = result.quality or 0
         return Stream(
             "durl",
             got,
             parts,
-            duration=_ms(result.get("timelength")),
-            codec=str(result.get("format") or ""),
+            duration=_ms(result.timelength),
+            codec=result.format or "",
             note=_quality_note(wanted, got, accept),
         )
 
@@ -328,7 +355,7 @@ class BilibiliAPI:
             self._pace()
             try:
                 r = self.http.get(path, params=params)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # dropped, refused, bad encoding, redirect loop
                 last = f"network error: {exc!r}"
                 log.info("%s: %s (retrying)", what, last)
                 continue
@@ -343,20 +370,30 @@ class BilibiliAPI:
                 raise BilibiliError("api", f"{what}: HTTP {r.status_code} from {path}")
             try:
                 data = r.json()
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
                 raise BilibiliError("api", f"{what}: {path} did not answer JSON") from None
             if not isinstance(data, dict):
                 raise BilibiliError("api", f"{what}: {path} did not answer a JSON object")
-            code = int(data.get("code", 0))
+            code = _code(data.get("code", 0))
+            if code is None:
+                raise BilibiliError(
+                    "api",
+                    f"{what}: {path} answered a code that is not a number: {data.get('code')!r}",
+                )
             if code in THROTTLE_CODES:
                 last = f"code {code} {data.get('message', '')}".strip()
+                if code == RISK_CODE:
+                    last = f"Bilibili's risk control refused the request ({last})"
                 log.info("%s: %s, backing off", what, last)
                 continue
             if code != 0:
                 raise _unavailable(code, str(data.get("message") or ""), what)
             return data
+        advice = "try later"
+        if last.startswith("Bilibili's risk control"):
+            advice = "wait a while before the next run, or log in (SESSDATA)"
         raise Throttled(
-            "network", f"{what}: gave up after {self.cfg.retries + 1} tries ({last}); try later"
+            "network", f"{what}: gave up after {self.cfg.retries + 1} tries ({last}); {advice}"
         )
 
 
@@ -385,10 +422,30 @@ def rewrite_host(url: str, base: str) -> str:
     return urlunsplit((b.scheme, b.netloc, b.path + u.path, u.query, ""))
 
 
-def _urls(entry: dict[str, Any]) -> list[str]:
-    main = entry.get("base_url") or entry.get("baseUrl") or entry.get("url")
-    backups = entry.get("backup_url") or entry.get("backupUrl") or []
-    return [u for u in [main, *backups] if u]
+def _result[T: BaseModel](data: dict[str, Any], model: type[T], what: str) -> T:
+    """The answer's ``result`` (or ``data``) as ``model``; a wrong shape is this item's error."""
+    result = data.get("result") or data.get("data")
+    if not isinstance(result, dict):
+        raise Unavailable("unknown", f"{what}: the API answered without a result")
+    try:
+        return model.model_validate(result)
+    except ValidationError as exc:
+        raise BilibiliError(
+            "api", f"{what}: the API's answer has an unexpected shape: {shape_problem(exc)}"
+        ) from None
+
+
+def _code(value: Any) -> int | None:
+    """The JSON ``code`` as an int: a number or a numeric string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        return int(value)
+    return None
 
 
 def _ms(value: Any) -> float:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from sabi.acquire.bilibili.config import quality_name
+from sabi.acquire.bilibili.config import QueueItem, quality_name
 from sabi.acquire.bilibili.progress import QuietUI, RichUI
 from sabi.acquire.bilibili.runner import BilibiliRun, QueueReport, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
@@ -34,6 +36,29 @@ def _ids(values: list[str] | None, tag: str | None) -> list[list[str | None]]:
     return [[tag, v] for v in values or []]
 
 
+def _checked(prefix: str) -> Callable[[list[str] | None], list[str] | None]:
+    """A callback that refuses an id that is not ``<prefix>123`` or ``123`` as a usage error
+    (exit status 2), before anything is opened."""
+
+    def check(values: list[str] | None) -> list[str] | None:
+        for value in values or []:
+            try:
+                QueueItem.parse(value, prefix)
+            except ValueError:
+                raise typer.BadParameter(
+                    f"{value!r} is not a {prefix} id (give {prefix}123 or 123)"
+                ) from None
+        return values
+
+    return check
+
+
+def _settings_file(path: Path | None) -> Path | None:
+    if path is not None and path.exists() and not path.is_file():
+        raise typer.BadParameter(f"{str(path)!r} is a folder; give the setting.json file in it")
+    return path
+
+
 @app.command()
 def bilibili(
     settings: Annotated[
@@ -43,13 +68,20 @@ def bilibili(
             "-s",
             help="The seed's download_bilibili/setting.json (its finish.json/failed.json beside "
             "it are imported).",
+            callback=_settings_file,
         ),
     ] = None,
     season: Annotated[
-        list[str] | None, typer.Option("--season", help="Season id (ss...) to add to the queue.")
+        list[str] | None,
+        typer.Option(
+            "--season", help="Season id (ss...) to add to the queue.", callback=_checked("ss")
+        ),
     ] = None,
     epid: Annotated[
-        list[str] | None, typer.Option("--ep", help="Episode id (ep...) to add to the queue.")
+        list[str] | None,
+        typer.Option(
+            "--ep", help="Episode id (ep...) to add to the queue.", callback=_checked("ep")
+        ),
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Tag for --season/--ep entries.")] = None,
     quality: Annotated[int | None, typer.Option(help="Wanted qn (64 720P, 80 1080P...).")] = None,
@@ -179,20 +211,23 @@ def status(
         asked = re.search(r"asked for (\d+)", r.note or "")
         if asked and quality:
             quality += f", asked {asked.group(1)}"
+        # Shows, tags and reasons are Bilibili's or the user's text: escaped, never markup.
         table.add_row(
             str(r.ep_id),
-            r.show or "",
-            r.tag or "",
-            f"{r.number:g}" if r.number is not None else (r.title or ""),
-            f"[{colour}]{r.status}[/{colour}]" if colour else r.status,
+            escape(r.show or ""),
+            escape(r.tag or ""),
+            escape(f"{r.number:g}" if r.number is not None else (r.title or "")),
+            f"[{colour}]{escape(r.status)}[/{colour}]" if colour else escape(r.status),
             str(r.attempts),
             quality,
-            (f"{r.kind}: {r.reason}" if r.kind else r.reason)
-            if r.reason
-            else (r.note if r.note and not asked else ""),
+            escape(
+                (f"{r.kind}: {r.reason}" if r.kind else r.reason)
+                if r.reason
+                else (r.note if r.note and not asked else "")
+            ),
         )
     out.print(table)
     counts: dict[str, int] = {}
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
-    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())), highlight=False)
+    out.print(escape(", ".join(f"{k} {v}" for k, v in sorted(counts.items()))), highlight=False)

@@ -76,7 +76,7 @@ class QueueItem(BaseModel):
             raise ValueError(f"not a {prefix} id: {value!r}")
         text = str(value).strip().lower()
         m = re.fullmatch(rf"(?:{prefix})?(\d+)", text)
-        if m is None:
+        if m is None or not 0 < int(m.group(1)) < 2**63:
             raise ValueError(f"not a {prefix} id: {value!r}")
         return cls(tag=tag, id=int(m.group(1)))
 
@@ -182,6 +182,8 @@ def read_seed_settings(path: Path) -> dict[str, Any]:
         raw = json.loads(path.read_text(encoding="utf-8-sig"))
     except ValueError as exc:
         raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder; give the setting.json file in it") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a JSON object")
     known = {f.alias or n for n, f in BilibiliSettings.model_fields.items()}

@@ -85,7 +85,13 @@ class Downloader:
     def fetch(self, part: Part, dest: Path, label: str) -> int:
         """Download ``part`` to ``dest`` (resuming ``dest.part``); returns the size."""
         if dest.is_file():
-            return dest.stat().st_size
+            have = dest.stat().st_size
+            if part.size is None or have == part.size:
+                return have
+            log.info(
+                "%s: kept file has %d bytes, not %d: fetching it again", label, have, part.size
+            )
+            dest.unlink()
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".part")
         key = str(dest)
@@ -101,7 +107,7 @@ class Downloader:
                     errors.append(str(exc))
                     log.info("%s: %s (retrying)", label, exc)
                     continue
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:  # dropped, refused, bad encoding
                     have = tmp.stat().st_size if tmp.exists() else 0
                     errors.append(f"connection lost at byte {have}: {exc!r}")
                     log.info("%s: connection lost at byte %d (resuming)", label, have)

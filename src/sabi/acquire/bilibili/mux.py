@@ -49,6 +49,38 @@ def mux_to_mp4(sources: list[list[Path]], dest: Path) -> float:
     return duration
 
 
+def unreadable(path: Path) -> str | None:
+    """Why a downloaded part cannot be used (None: it can): not a media file, no audio or video
+    stream, or packets that do not demux. Only demuxed, not decoded, so it is cheap; it catches
+    a part that arrived complete but corrupt, which would otherwise fail every mux."""
+    try:
+        with av.open(str(path), mode="r") as c:
+            streams = [*c.streams.video[:1], *c.streams.audio[:1]]
+            if not streams:
+                return "no audio or video stream in it"
+            if not any(pkt.size for pkt in c.demux(*streams)):
+                return "no media data in it"
+    except (av.FFmpegError, ValueError, IndexError, OSError) as exc:
+        return f"not a readable media file ({exc})"
+    return None
+
+
+def complete_mp4(path: Path, expected: float) -> bool:
+    """Whether ``path`` is an MP4 this module finished: it only ever appears under its final name
+    complete (written as ``.muxing.mp4``, then renamed), so it must open, hold a video stream and
+    last about ``expected`` seconds (when known), as a check against someone else's file."""
+    if not path.is_file():
+        return False
+    try:
+        with av.open(str(path), mode="r") as c:
+            if not c.streams.video:
+                return False
+            seconds = float(c.duration or 0) / av.time_base
+    except (av.FFmpegError, ValueError, OSError):
+        return False
+    return expected <= 0 or seconds >= expected * 0.9
+
+
 def _probe(path: Path) -> dict[str, str]:
     with av.open(str(path)) as c:
         out: dict[str, str] = {}

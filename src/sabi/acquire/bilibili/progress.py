@@ -1,5 +1,8 @@
 """What a download run shows: per-file bars with bytes, bytes/s and ETA, the episodes done, and
-the indexing of each episode, all in one Rich live display (threads may call in at any time)."""
+the indexing of each episode, all in one Rich live display (threads may call in at any time).
+
+Labels and notes hold text from Bilibili and the settings ("[Oshi no Ko]", "[tag, id]"): they are
+escaped (or printed with markup off), so Rich never reads them as markup and drops them."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import threading
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -97,7 +101,7 @@ class RichUI(QuietUI):
         with self._lock:
             task = self._tasks.get(key)
             if task is None:
-                self._tasks[key] = self.files.add_task(label, total=total, completed=done)
+                self._tasks[key] = self.files.add_task(escape(label), total=total, completed=done)
             else:
                 self.files.update(task, total=total, completed=done)
 
@@ -126,7 +130,7 @@ class IndexBar:
         self.task: TaskID | None = None
 
     def begin(self, files: int, seconds: float) -> None:
-        self.task = self.bars.add_task(f"index {self.label}", total=round(seconds) or None)
+        self.task = self.bars.add_task(f"index {escape(self.label)}", total=round(seconds) or None)
 
     def file_started(self, job: Job) -> None:
         pass

@@ -14,8 +14,10 @@ retries what failed, up to ``max_attempts`` runs.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -32,8 +34,10 @@ from sabi.acquire.bilibili.api import (
     BilibiliAPI,
     BilibiliError,
     EpisodeInfo,
+    Part,
     Season,
     Stream,
+    Throttled,
 )
 from sabi.acquire.bilibili.config import (
     BilibiliSettings,
@@ -41,7 +45,7 @@ from sabi.acquire.bilibili.config import (
     read_seed_settings,
 )
 from sabi.acquire.bilibili.download import Cancelled, Downloader
-from sabi.acquire.bilibili.mux import mux_to_mp4
+from sabi.acquire.bilibili.mux import complete_mp4, mux_to_mp4, unreadable
 from sabi.acquire.bilibili.progress import QuietUI
 from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
 from sabi.app import Sabi, load_config
@@ -128,6 +132,20 @@ class Item:
         return f"{self.season.title} {n}".strip()
 
 
+def _unreachable(exc: BilibiliError) -> bool:
+    """The API could not be asked (network down, throttled, risk control): not its answer."""
+    return isinstance(exc, Throttled) or exc.kind == "network"
+
+
+#: Tests name a step here to have the process SIGKILLed there, as a crash or ``kill -9`` would.
+STOP_AT_ENV = "SABI_TEST_KILL_AT"
+
+
+def _stop_point(name: str) -> None:
+    if os.environ.get(STOP_AT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def safe_name(text: str) -> str:
     text = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text).strip(" .")
     return re.sub(r"\s+", " ", text)[:120] or "untitled"
@@ -208,7 +226,10 @@ class BilibiliRun:
                 report.problems.append(f"ss{entry.id}: {exc.reason}")
                 self.ui.note(f"season ss{entry.id} skipped: {exc.reason}")
                 continue
-            if not season.episodes:
+            for why in season.skipped:
+                report.problems.append(f"ss{entry.id} ({season.title}): {why}")
+                self.ui.note(f"season ss{entry.id} ({season.title}): {why}")
+            if not season.episodes and not season.skipped:
                 report.problems.append(f"ss{entry.id} ({season.title}): no episodes out yet")
                 self.ui.note(f"season ss{entry.id} ({season.title}): no episodes out yet")
             for ep in season.episodes:
@@ -227,13 +248,43 @@ class BilibiliRun:
                 if found is None:
                     raise BilibiliError("removed", f"ep{entry.id} is not in its season's list")
             except BilibiliError as exc:
-                self.state.fail(entry.id, exc.kind, exc.reason, count_attempt=True)
-                self.state.update(entry.id, tag=entry.tag)
-                report.outcomes.append(Outcome(entry.id, f"ep{entry.id}", "failed", exc.reason))
-                self.ui.note(f"ep{entry.id} failed: {exc.reason}")
+                self._unresolved(entry.id, entry.tag, row, exc, report)
                 continue
             items[found.ep_id] = Item(found, season, entry.tag)
         return list(items.values())
+
+    def _unresolved(
+        self,
+        ep_id: int,
+        tag: str | None,
+        row: EpisodeRow | None,
+        exc: BilibiliError,
+        report: QueueReport,
+    ) -> None:
+        """An episode queued by id whose season info could not be had.
+
+        When the API is only out of reach (network, throttling, risk control), nothing about the
+        episode is known to have changed: an episode already downloaded or indexed stays so and
+        is reported done, and no row is marked failed for it. Only the API's own word (removed,
+        region, VIP...) fails the episode. A tag is recorded only when one was given.
+        """
+        label = row.label if row is not None else f"ep{ep_id}"
+        if row is not None and row.status in ("indexed", "downloaded") and _unreachable(exc):
+            if row.status == "indexed" and self._still_indexed(row):
+                report.outcomes.append(Outcome(ep_id, label, "done", note=row.note))
+                self.ui.note(f"{label} (ep{ep_id}): already indexed; the API is out of reach")
+                return
+            report.outcomes.append(Outcome(ep_id, label, "failed", exc.reason))
+            self.ui.note(f"{label} (ep{ep_id}) not indexed this run: {exc.reason}")
+            return
+        self.state.fail(ep_id, exc.kind, exc.reason, count_attempt=not _unreachable(exc))
+        if tag is not None:
+            self.state.update(ep_id, tag=tag)
+        report.outcomes.append(Outcome(ep_id, label, "failed", exc.reason))
+        self.ui.note(f"{label} (ep{ep_id}) failed: {exc.reason}")
+
+    def _still_indexed(self, row: EpisodeRow) -> bool:
+        return row.episode_id is None or row.episode_id in self.sabi.catalog.indexed_ids()
 
     def _decide(
         self, items: list[Item], report: QueueReport
@@ -317,6 +368,12 @@ class BilibiliRun:
         ep = item.ep
         if self.cancel.is_set():
             raise Cancelled(item.label)
+        mp4 = self._mp4_path(item)
+        if complete_mp4(mp4, ep.duration):
+            # Muxed by a run that stopped before recording it (kill -9): nothing to fetch again.
+            log.info("%s: %s is complete; recording it", item.label, mp4.name)
+            self._downloaded(ep.ep_id, mp4)
+            return mp4
         self.state.begin_attempt(ep.ep_id)
         stream = api.stream(ep, self.cfg.quality)
         if stream.note and stream.note not in self._notes:  # once a run, not per episode
@@ -324,17 +381,38 @@ class BilibiliRun:
             self.ui.note(f"{item.label} (ep{ep.ep_id}) and others alike: {stream.note}")
         self.state.update(ep.ep_id, quality=stream.quality, note=stream.note)
         work = self.root / ".partial" / f"ep{ep.ep_id}"
-        files = []
-        for part in stream.parts:
-            dest = work / f"{stream.key}-{part.name}.{part.ext}"
-            downloader.fetch(part, dest, f"{item.label} {part.name}")
-            files.append(dest)
-        mp4 = self._mp4_path(item)
+        files = [
+            self._fetch_part(downloader, part, work / f"{stream.key}-{part.name}.{part.ext}", item)
+            for part in stream.parts
+        ]
         mp4.parent.mkdir(parents=True, exist_ok=True)
-        mux_to_mp4(self._sources(stream, files), mp4)
-        shutil.rmtree(work, ignore_errors=True)
-        self.state.update(ep.ep_id, status="downloaded", path=str(mp4), size=mp4.stat().st_size)
+        try:
+            mux_to_mp4(self._sources(stream, files), mp4)
+        except BilibiliError:
+            # Parts that cannot be muxed are not kept for the next run to fail on again.
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        _stop_point("muxed")
+        self._downloaded(ep.ep_id, mp4)
         return mp4
+
+    def _downloaded(self, ep_id: int, mp4: Path) -> None:
+        """Record the MP4, then drop the parts (a kill in between leaves both, never neither)."""
+        self.state.update(ep_id, status="downloaded", path=str(mp4), size=mp4.stat().st_size)
+        shutil.rmtree(self.root / ".partial" / f"ep{ep_id}", ignore_errors=True)
+
+    def _fetch_part(self, downloader: Downloader, part: Part, dest: Path, item: Item) -> Path:
+        """``part`` at ``dest``, checked: one that arrived (or was kept) complete but corrupt is
+        fetched once more, and still corrupt, fails the episode and is not kept."""
+        label = f"{item.label} {part.name}"
+        for again in (False, True):
+            downloader.fetch(part, dest, label)
+            why = unreadable(dest)
+            if why is None:
+                return dest
+            dest.unlink(missing_ok=True)
+            log.info("%s: %s; %s", label, why, "giving up" if again else "fetching it again")
+        raise BilibiliError("corrupt", f"{label}: the downloaded file cannot be used: {why}")
 
     @staticmethod
     def _sources(stream: Stream, files: list[Path]) -> list[list[Path]]:
