@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--media", type=Path, default=None)
     a = p.parse_args(argv)
-    info = RunInfo()
+    info = RunInfo(command=" ".join(["python -m bench.stress.kill_resume", *sys.argv[1:]]))
     a.work.mkdir(parents=True, exist_ok=True)
     a.results.mkdir(parents=True, exist_ok=True)
     data = measure(

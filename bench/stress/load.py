@@ -96,7 +96,7 @@ def _summary(
         "send_seconds": round(sending, 2),
         "all_answered_seconds": round(took, 2),
         "ok": len(ok),
-        "ok_per_s": len(ok) / took if took else 0.0,
+        "ok_per_s": len(ok) / max(took, seconds),
         "ok_p50_ms": p50,
         "ok_p99_ms": p99,
         "ok_max_ms": max(ok, default=float("nan")),
@@ -231,7 +231,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
     p.add_argument("--media", type=Path, default=None)
     a = p.parse_args(argv)
-    info = RunInfo()
+    info = RunInfo(command=" ".join(["python -m bench.stress.load", *sys.argv[1:]]))
     a.work.mkdir(parents=True, exist_ok=True)
     a.results.mkdir(parents=True, exist_ok=True)
     rates = [float(x) for x in a.rates.split(",") if x]
