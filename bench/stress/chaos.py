@@ -56,6 +56,19 @@ def status_counts(data: Path) -> dict[str, int]:
         return {}
 
 
+def unfinished(data: Path) -> list[str]:
+    """File names of the episodes left marked 'indexing' (what a restart must redo)."""
+    db = data / "sabi.db"
+    if not db.exists():
+        return []
+    try:
+        with sqlite3.connect(db, timeout=5) as conn:
+            rows = conn.execute("select filename from episodes where status = 'indexing'")
+            return sorted(name for (name,) in rows)
+    except sqlite3.Error:
+        return []
+
+
 def _segment_names(data: Path) -> dict[str, int]:
     folder = data / "faiss" / "segments"
     return list_segments(folder) if folder.exists() else {}
@@ -71,6 +84,7 @@ class KillRound:
     returncode: int
     statuses: dict[str, int]
     segments: int
+    unfinished: list[str]
     removed: int = 0  # episodes removed after a run that finished, to leave work to kill
 
 
@@ -165,7 +179,12 @@ def kill_rounds(
         if not killed and proc.returncode != 0:
             raise RuntimeError(f"sabi index failed ({proc.returncode}): {err.decode()[-2000:]}")
         r = KillRound(
-            round(delay, 3), killed, proc.returncode, status_counts(data), len(_segment_names(data))
+            round(delay, 3),
+            killed,
+            proc.returncode,
+            status_counts(data),
+            len(_segment_names(data)),
+            unfinished(data),
         )
         if not killed:
             r.removed = _remove_half(data, rng)

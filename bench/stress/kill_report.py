@@ -77,7 +77,15 @@ def render(data: dict[str, Any]) -> str:
     out.append("\n## Rounds\n")
     out.append(
         table(
-            ["#", "delay (s)", "outcome", "episodes right after", "segments", "removed next"],
+            [
+                "#",
+                "delay (s)",
+                "outcome",
+                "episodes right after",
+                "segments",
+                "left mid-way",
+                "removed next",
+            ],
             [
                 [
                     i,
@@ -85,6 +93,7 @@ def render(data: dict[str, Any]) -> str:
                     "killed" if r["killed"] else f"finished ({r['returncode']})",
                     _statuses(r["statuses"]),
                     r["segments"],
+                    ", ".join(n.removeprefix("Stress Show - ") for n in r["unfinished"]),
                     r["removed"] or "",
                 ]
                 for i, r in enumerate(rounds, 1)
