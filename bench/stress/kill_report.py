@@ -75,6 +75,12 @@ def render(data: dict[str, Any]) -> str:
     if s["errors"]:
         out.append("\n".join(f"- `{e}`" for e in s["errors"][:20]) + "\n")
     out.append("\n## Rounds\n")
+    midway = sum(bool(r["unfinished"]) for r in rounds if r["killed"])
+    out.append(
+        f"{len(rounds)} runs: {killed} killed ({midway} with episodes left mid-way, the others "
+        "in start-up or after the last episode was done), "
+        f"{len(rounds) - killed} finished before their delay.\n"
+    )
     out.append(
         table(
             [
