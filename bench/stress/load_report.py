@@ -31,6 +31,7 @@ def _steps(steps: list[dict[str, Any]]) -> str:
                 num(s["busy_p99_ms"], 0),
                 other,
                 num(s["all_answered_seconds"]),
+                num(s["client_lag_p99_ms"], 0),
                 num(s["rss_mib_max"], 0),
             ]
         )
@@ -45,6 +46,7 @@ def _steps(steps: list[dict[str, Any]]) -> str:
         "503 p99 ms",
         "other",
         "last answer (s)",
+        "client lag p99 ms",
         "server RSS MiB",
     ]
     return table(heads, rows)
@@ -117,7 +119,9 @@ def render(data: dict[str, Any]) -> str:
     out.append(
         "\n`other`: statuses other than 200/503, or the client's error when no answer came "
         "(ReadTimeout after 60 s, connection errors). `last answer`: seconds from the step's "
-        "start until its last search was answered.\n\nRe-run: `python -m bench.stress.load` "
+        "start until its last search was answered. `client lag`: how late the client sent a "
+        "request against its schedule (it shares the cores; the lag is counted in every "
+        "latency).\n\nRe-run: `python -m bench.stress.load` "
         "(`--rates 5,10,20 --seconds 15 --recover 5`); `python -m bench.stress.report` writes "
         "the Markdown again from the JSON.\n"
     )
