@@ -18,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, literal, select
 
 from sabi.catalog import Catalog
 from sabi.catalog.models import ApiKey, ApiUsage
@@ -48,6 +48,17 @@ class Caller:
     key_id: int | None = None
     quota: int = 0
     admin: bool = False
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One search taken from a quota: what the answer reports, and how to give it back."""
+
+    quota: int
+    used: int
+    usage_id: int | None = None  # a key's ApiUsage row
+    bucket: str | None = None  # an anonymous caller's IP bucket ...
+    at: float = 0.0  # ... and the time counted there
 
 
 @dataclass(frozen=True)
@@ -116,25 +127,48 @@ class KeyStore:
             )
             return s.scalar(q) or 0
 
-    def charge(self, key_id: int, quota: int) -> int:
-        """Count one search against the key; QuotaSpent if its 24 h quota is used up."""
+    def charge(self, key_id: int, quota: int) -> tuple[int, int]:
+        """Count one search against the key: (usage row id, searches used, this one included);
+        QuotaSpent if its 24 h quota is used up.
+
+        The count and the insert are one statement (INSERT ... SELECT ... WHERE count < quota)
+        after the key's row is locked (FOR UPDATE, on PostgreSQL, whose READ COMMITTED would
+        let two such statements both count the same rows), so two requests at once cannot both
+        take the last search. SQLite runs the one statement under its database write lock.
+        """
         now = _utcnow()
+        since = now - timedelta(seconds=DAY)
+        used_q = (
+            select(func.count(ApiUsage.id))
+            .where(ApiUsage.key_id == key_id, ApiUsage.at > since)
+            .scalar_subquery()
+        )
         with self.catalog.session() as s:
-            since = now - timedelta(seconds=DAY)
-            used = (
-                s.scalar(
-                    select(func.count(ApiUsage.id)).where(
-                        ApiUsage.key_id == key_id, ApiUsage.at > since
-                    )
+            if s.get_bind().dialect.name != "sqlite":  # SQLite: the one INSERT is atomic
+                s.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
+            taken = s.execute(
+                insert(ApiUsage)
+                .from_select(
+                    ["key_id", "at"],
+                    select(literal(key_id), literal(now)).where(used_q < quota),
                 )
-                or 0
-            )
-            if used >= quota:
+                .returning(ApiUsage.id)
+            ).scalar()
+            if taken is None:
                 raise QuotaSpent(f"this key's quota of {quota} searches per 24 hours is used up")
-            s.add(ApiUsage(key_id=key_id, at=now))
+            used = s.scalar(
+                select(func.count(ApiUsage.id)).where(
+                    ApiUsage.key_id == key_id, ApiUsage.at > since
+                )
+            )
             if secrets.randbelow(200) == 0:  # now and then, forget old usage
                 s.execute(delete(ApiUsage).where(ApiUsage.at <= since))
-            return used + 1
+            return taken, used or 1
+
+    def refund(self, usage_id: int) -> None:
+        """Give a charged search back (it did not run: busy, bad input, client gone)."""
+        with self.catalog.session() as s:
+            s.execute(delete(ApiUsage).where(ApiUsage.id == usage_id))
 
 
 def _info(row: ApiKey) -> KeyInfo:
@@ -186,12 +220,14 @@ class Limiter:
             self._rate[caller.ip] = (start, count + 1)
             return RateInfo(limit, limit - count - 1, reset)
 
-    def charge(self, caller: Caller, now: float | None = None) -> tuple[int, int]:
-        """Count one search against the caller's quota: (quota, used). QuotaSpent (402)."""
+    def charge(self, caller: Caller, now: float | None = None) -> Charge:
+        """Take one search from the caller's quota (QuotaSpent: 402) before it runs; give it
+        back with ``refund`` if the search does not run to the end."""
         if caller.admin:
-            return 0, 0
+            return Charge(0, 0)
         if caller.key_id is not None:
-            return caller.quota, self.keys.charge(caller.key_id, caller.quota)
+            usage_id, used = self.keys.charge(caller.key_id, caller.quota)
+            return Charge(caller.quota, used, usage_id=usage_id)
         now = time.time() if now is None else now
         quota = self.settings.anonymous_quota
         with self._lock:
@@ -204,7 +240,17 @@ class Limiter:
                     "ask the operator for an API key"
                 )
             times.append(now)
-            return quota, len(times)
+            return Charge(quota, len(times), bucket=caller.ip, at=now)
+
+    def refund(self, charge: Charge) -> None:
+        """Give back a search that did not run (busy, undecodable, client gone)."""
+        if charge.usage_id is not None:
+            self.keys.refund(charge.usage_id)
+        elif charge.bucket is not None:
+            with self._lock:
+                times = self._anon.get(charge.bucket)
+                if times is not None and charge.at in times:
+                    times.remove(charge.at)
 
     def used(self, caller: Caller, now: float | None = None) -> int:
         if caller.admin:

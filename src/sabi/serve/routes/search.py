@@ -148,19 +148,27 @@ async def search(
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
     data = await query_bytes(request, state, params.url)
-    quota, used = state.limiter.charge(who)
-    answer = await state.search_pool.run(
-        state.sabi.search,
-        data,
-        cut_borders=params.cut_borders,
-        show=params.show,
-        show_id=params.show_id,
-        tag=params.tag,
-        limit=params.limit,
-    )
+    charge = state.limiter.charge(who)  # taken now, so concurrent searches cannot overspend
+    try:
+        answer = await state.search_pool.run(
+            state.sabi.search,
+            data,
+            cut_borders=params.cut_borders,
+            show=params.show,
+            show_id=params.show_id,
+            tag=params.tag,
+            limit=params.limit,
+        )
+    except BaseException:  # it did not run to the end (busy, undecodable, cancelled): free
+        state.limiter.refund(charge)
+        raise
     result = with_previews(answer, state, root, params.anilist_info)
     return SearchOut(
-        frameCount=answer.frameCount, error=answer.error, result=result, quota=quota, quotaUsed=used
+        frameCount=answer.frameCount,
+        error=answer.error,
+        result=result,
+        quota=charge.quota,
+        quotaUsed=charge.used,
     )
 
 
