@@ -89,3 +89,35 @@ def test_refund_gives_the_search_back(tmp_path):
     keys.refund(usage)
     assert keys.used(info.id) == 0
     catalog.close()
+
+
+def test_full_pool_refuses_before_the_upload(make_server, bunny_frame, monkeypatch):
+    """With every slot taken, a 503 comes as soon as the headers are in: the server does not
+    wait for a body it could not search (here, one that never finishes arriving)."""
+    import socket
+
+    live = make_server(search_workers=1, search_queue=0)
+    entered, release = threading.Event(), threading.Event()
+    real = live.state.sabi.search
+
+    def slow(*args, **kwargs):
+        entered.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live.state.sabi, "search", slow)
+    with ThreadPoolExecutor(1) as ex:
+        first = ex.submit(httpx.post, f"{live.url}/search", content=bunny_frame[1], timeout=60)
+        assert entered.wait(30)
+        try:
+            with socket.create_connection(("127.0.0.1", live.port), timeout=20) as sock:
+                head = (
+                    "POST /search HTTP/1.1\r\nhost: x\r\ncontent-type: image/jpeg\r\n"
+                    "content-length: 20000000\r\n\r\n"
+                )
+                sock.sendall(head.encode() + b"\xff" * 1000)
+                answer = sock.recv(65536)
+        finally:
+            release.set()
+        assert first.result().status_code == 200
+    assert answer.startswith(b"HTTP/1.1 503"), answer[:200]

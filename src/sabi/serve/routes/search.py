@@ -100,6 +100,12 @@ def rate_checked(response: Response, state: State, who: CallerDep) -> Caller:
     return who
 
 
+def search_room(state: State) -> None:
+    """503 before the upload is read when no search could start: a full pool must not make
+    clients send megabytes only to be turned away."""
+    state.search_pool.check_room()
+
+
 async def query_bytes(request: Request, state: ServerState, url: str | None) -> bytes:
     """The image or video to search: uploaded, posted, or fetched from ``url``."""
     s = state.settings
@@ -145,6 +151,7 @@ async def search(
     state: State,
     root: BaseUrl,
     who: Annotated[Caller, Depends(rate_checked)],
+    _room: Annotated[None, Depends(search_room)],
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
     data = await query_bytes(request, state, params.url)
