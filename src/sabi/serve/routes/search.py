@@ -7,6 +7,7 @@ words, not FastAPI's 422.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from sabi.errors import BadInput
 from sabi.search.models import SearchResponse
 from sabi.serve.anilist import short_info, show_rows
 from sabi.serve.fetch import fetch_url
+from sabi.serve.hangup import SEARCH_TAKES_CANCEL, until_done
 from sabi.serve.http_errors import ERRORS, rate_limit_headers
 from sabi.serve.inputs import no_input, read_query
 from sabi.serve.keys import Caller
@@ -156,8 +158,10 @@ async def search(
 ) -> SearchOut:
     data = await query_bytes(request, state, params.url)
     charge = state.limiter.charge(who)  # taken now, so concurrent searches cannot overspend
+    gone = threading.Event()  # set if the client hangs up while the search runs
+    hook: dict[str, Any] = {"cancel": gone.is_set} if SEARCH_TAKES_CANCEL else {}
     try:
-        answer = await state.search_pool.run(
+        work = state.search_pool.run(
             state.sabi.search,
             data,
             cut_borders=params.cut_borders,
@@ -165,7 +169,9 @@ async def search(
             show_id=params.show_id,
             tag=params.tag,
             limit=params.limit,
+            **hook,
         )
+        answer = await until_done(request, work, gone)
     except BaseException:  # it did not run to the end (busy, undecodable, cancelled): free
         state.limiter.refund(charge)
         raise
