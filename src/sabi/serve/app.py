@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from sabi import __version__
 from sabi.serve.http_errors import document_errors, install_error_handlers
+from sabi.serve.logs import redact_access_log
 from sabi.serve.routes import ROUTERS
 from sabi.serve.routes.pages import mount_assets
 from sabi.serve.state import ServerState
@@ -21,6 +22,7 @@ from sabi.settings import Settings, load_settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application, with the model and index loaded (once, here) and its routes."""
     state = ServerState(settings or load_settings())
+    redact_access_log()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -54,8 +54,21 @@ def admin(
 
 
 def base_url(request: Request, state: State) -> str:
-    """Where clients reach this server: the public_url setting, or the request's own base."""
-    return (state.settings.public_url or str(request.base_url)).rstrip("/")
+    """Where clients reach this server: the public_url setting, or else the address and port
+    the connection came to. Never the Host header: a client chooses it, and the links would
+    send whoever follows them (a shared answer, a cached page) to the client's host."""
+    if state.settings.public_url:
+        return state.settings.public_url.rstrip("/")
+    server = request.scope.get("server")
+    if not server:
+        return str(request.base_url).rstrip("/")
+    host, port = server[0], server[1]
+    if ":" in str(host):
+        host = f"[{host}]"
+    scheme = request.url.scheme
+    default = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return f"{scheme}://{netloc}{request.scope.get('root_path', '')}".rstrip("/")
 
 
 BaseUrl = Annotated[str, Depends(base_url)]
