@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sabi import __version__
+from sabi.serve.headers import install_browser_policy
 from sabi.serve.http_errors import document_errors, install_error_handlers
 from sabi.serve.logs import redact_access_log
 from sabi.serve.routes import ROUTERS
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.server = state  # routes reach it through sabi.serve.routes.deps.server_state
     install_error_handlers(app)
+    install_browser_policy(app, state.settings)
     for router in ROUTERS:
         app.include_router(router)
     mount_assets(app)

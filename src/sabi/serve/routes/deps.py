@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Query, Request
 
 from sabi.errors import BadKey
 from sabi.serve.keys import Caller
+from sabi.serve.origin import own_base
 from sabi.serve.state import ServerState
 
 KeyParam = Annotated[str | None, Query(description="API key (or the x-trace-key header).")]
@@ -54,21 +55,8 @@ def admin(
 
 
 def base_url(request: Request, state: State) -> str:
-    """Where clients reach this server: the public_url setting, or else the address and port
-    the connection came to. Never the Host header: a client chooses it, and the links would
-    send whoever follows them (a shared answer, a cached page) to the client's host."""
-    if state.settings.public_url:
-        return state.settings.public_url.rstrip("/")
-    server = request.scope.get("server")
-    if not server:
-        return str(request.base_url).rstrip("/")
-    host, port = server[0], server[1]
-    if ":" in str(host):
-        host = f"[{host}]"
-    scheme = request.url.scheme
-    default = {"http": 80, "https": 443}.get(scheme)
-    netloc = host if port in (None, default) else f"{host}:{port}"
-    return f"{scheme}://{netloc}{request.scope.get('root_path', '')}".rstrip("/")
+    """Where clients reach this server (see sabi.serve.origin.own_base)."""
+    return own_base(request.scope, state.settings.public_url)
 
 
 BaseUrl = Annotated[str, Depends(base_url)]
