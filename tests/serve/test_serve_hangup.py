@@ -92,8 +92,8 @@ def _hang_up_mid_search(live, bunny_frame, monkeypatch):
     return seen
 
 
-def test_hang_up_during_search_refunds_the_quota(make_server, bunny_frame, monkeypatch):
-    live = make_server(anonymous_quota=1)
+def test_hang_up_during_search_refunds_the_quota(make_server, index_copy, bunny_frame, monkeypatch):
+    live = make_server(data_dir=index_copy, anonymous_quota=1)
     _hang_up_mid_search(live, bunny_frame, monkeypatch)
     assert httpx.get(f"{live.url}/me").json()["quotaUsed"] == 0
 

@@ -13,9 +13,9 @@ from sabi.errors import QuotaSpent
 from sabi.serve.keys import KeyStore
 
 
-def test_failed_searches_cost_nothing(make_server, bunny_frame):
+def test_failed_searches_cost_nothing(make_server, index_copy, bunny_frame):
     """A 400 (not an image) and a 503 (busy) leave the quota as it was."""
-    live = make_server(anonymous_quota=1, search_workers=1, search_queue=0)
+    live = make_server(data_dir=index_copy, anonymous_quota=1, search_workers=1, search_queue=0)
     key = live.state.keys.create("bot", 1)[1]
     for who in ({}, {"x-trace-key": key}):
         r = httpx.post(f"{live.url}/search", content=b"not an image at all", headers=who)
@@ -25,8 +25,8 @@ def test_failed_searches_cost_nothing(make_server, bunny_frame):
         assert r.status_code == 200 and r.json()["quotaUsed"] == 1
 
 
-def test_busy_search_costs_nothing(make_server, bunny_frame, monkeypatch):
-    live = make_server(anonymous_quota=2, search_workers=1, search_queue=0)
+def test_busy_search_costs_nothing(make_server, index_copy, bunny_frame, monkeypatch):
+    live = make_server(data_dir=index_copy, anonymous_quota=2, search_workers=1, search_queue=0)
     entered, release = threading.Event(), threading.Event()
     real = live.state.sabi.search
 
@@ -91,7 +91,7 @@ def test_refund_gives_the_search_back(tmp_path):
     catalog.close()
 
 
-def test_full_pool_refuses_before_the_upload(make_server, bunny_frame, monkeypatch):
+def test_full_pool_refuses_before_the_upload(make_server, index_copy, bunny_frame, monkeypatch):
     """With every slot taken, a 503 comes as soon as the headers are in: the server does not
     wait for a body it could not search (here, one that never finishes arriving)."""
     import socket
@@ -121,3 +121,44 @@ def test_full_pool_refuses_before_the_upload(make_server, bunny_frame, monkeypat
             release.set()
         assert first.result().status_code == 200
     assert answer.startswith(b"HTTP/1.1 503"), answer[:200]
+
+
+def test_anonymous_quota_survives_a_restart(make_server, index_copy, bunny_frame):
+    first = make_server(data_dir=index_copy, anonymous_quota=1)
+    assert httpx.post(f"{first.url}/search", content=bunny_frame[1]).status_code == 200
+    first.stop()
+    again = make_server(data_dir=index_copy, anonymous_quota=1)
+    assert httpx.get(f"{again.url}/me").json()["quotaUsed"] == 1
+    assert httpx.post(f"{again.url}/search", content=bunny_frame[1]).status_code == 402
+
+
+def _anon_race(url: str, quota: int, tries: int) -> int:
+    from sabi.serve.usage import AnonUsageStore
+
+    catalog = Catalog(url)
+    try:
+        store = AnonUsageStore(catalog)
+        start = threading.Barrier(tries)
+
+        def one(_: int) -> bool:
+            start.wait()
+            try:
+                store.charge("198.51.100.7", quota)
+            except QuotaSpent:
+                return False
+            return True
+
+        with ThreadPoolExecutor(tries) as ex:
+            granted = sum(ex.map(one, range(tries)))
+        assert store.used("198.51.100.7") == granted
+        return granted
+    finally:
+        catalog.close()
+
+
+def test_anonymous_quota_is_atomic_sqlite(tmp_path):
+    assert _anon_race(f"sqlite:///{tmp_path / 'c.db'}", quota=3, tries=12) == 3
+
+
+def test_anonymous_quota_is_atomic_postgres(pg_url):
+    assert _anon_race(pg_url, quota=3, tries=12) == 3

@@ -2,8 +2,9 @@
 
 Keys live in the catalogue's database (only their SHA-256 is stored), so ``sabi keys`` and the
 server share them. A key's quota counts its searches over a rolling 24 hours, in SQL, so it
-holds across restarts. Anonymous clients are counted in memory, per IP address (IPv6 per /64,
-since one host is handed a whole /64).
+holds across restarts; so does the anonymous quota, per IP address (IPv6 per /64, since one
+host is handed a whole /64), in the server's own table (sabi.serve.usage). The per-minute
+rate limit is counted in memory.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import ipaddress
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, literal, select
 from sabi.catalog import Catalog
 from sabi.catalog.models import ApiKey, ApiUsage
 from sabi.errors import BadKey, QuotaSpent, RateLimited
+from sabi.serve.usage import AnonUsageStore
 from sabi.settings import Settings
 
 DAY = 86400.0
@@ -56,9 +57,8 @@ class Charge:
 
     quota: int
     used: int
-    usage_id: int | None = None  # a key's ApiUsage row
-    bucket: str | None = None  # an anonymous caller's IP bucket ...
-    at: float = 0.0  # ... and the time counted there
+    usage_id: int | None = None  # the row counting it: ApiUsage, or AnonUsage if anonymous
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ class Limiter:
         self.keys = keys
         self._lock = threading.Lock()
         self._rate: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
-        self._anon: dict[str, deque[float]] = {}  # bucket -> search times in the last 24 h
+        self.anon = AnonUsageStore(keys.catalog)
         self._last_prune = time.monotonic()
 
     def identify(self, key: str | None, ip: str) -> Caller:
@@ -220,7 +220,7 @@ class Limiter:
             self._rate[caller.ip] = (start, count + 1)
             return RateInfo(limit, limit - count - 1, reset)
 
-    def charge(self, caller: Caller, now: float | None = None) -> Charge:
+    def charge(self, caller: Caller) -> Charge:
         """Take one search from the caller's quota (QuotaSpent: 402) before it runs; give it
         back with ``refund`` if the search does not run to the end."""
         if caller.admin:
@@ -228,38 +228,25 @@ class Limiter:
         if caller.key_id is not None:
             usage_id, used = self.keys.charge(caller.key_id, caller.quota)
             return Charge(caller.quota, used, usage_id=usage_id)
-        now = time.time() if now is None else now
         quota = self.settings.anonymous_quota
-        with self._lock:
-            times = self._anon.setdefault(caller.ip, deque())
-            while times and times[0] <= now - DAY:
-                times.popleft()
-            if len(times) >= quota:
-                raise QuotaSpent(
-                    f"the search quota for your address ({quota} per 24 hours) is used up; "
-                    "ask the operator for an API key"
-                )
-            times.append(now)
-            return Charge(quota, len(times), bucket=caller.ip, at=now)
+        usage_id, used = self.anon.charge(caller.ip, quota)
+        return Charge(quota, used, usage_id=usage_id, anonymous=True)
 
     def refund(self, charge: Charge) -> None:
         """Give back a search that did not run (busy, undecodable, client gone)."""
-        if charge.usage_id is not None:
+        if charge.usage_id is None:
+            return
+        if charge.anonymous:
+            self.anon.refund(charge.usage_id)
+        else:
             self.keys.refund(charge.usage_id)
-        elif charge.bucket is not None:
-            with self._lock:
-                times = self._anon.get(charge.bucket)
-                if times is not None and charge.at in times:
-                    times.remove(charge.at)
 
-    def used(self, caller: Caller, now: float | None = None) -> int:
+    def used(self, caller: Caller) -> int:
         if caller.admin:
             return 0
         if caller.key_id is not None:
             return self.keys.used(caller.key_id)
-        now = time.time() if now is None else now
-        with self._lock:
-            return sum(1 for t in self._anon.get(caller.ip, ()) if t > now - DAY)
+        return self.anon.used(caller.ip)
 
     def _prune(self, now: float) -> None:
         if time.monotonic() - self._last_prune < 300:
@@ -267,4 +254,3 @@ class Limiter:
         self._last_prune = time.monotonic()
         window = now - now % MINUTE
         self._rate = {k: v for k, v in self._rate.items() if v[0] == window}
-        self._anon = {k: v for k, v in self._anon.items() if v and v[-1] > now - DAY}
