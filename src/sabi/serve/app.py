@@ -1,6 +1,10 @@
 """The HTTP API (trace.moe-compatible) and the web page, as one FastAPI application.
 
 uvicorn --factory sabi.serve.app:create_app     # or: sabi serve
+
+``sabi serve`` gives uvicorn the proxy options of sabi.serve.uvicorn_options (X-Forwarded-For
+only from ``trusted_proxies``); run by hand, pass ``--no-proxy-headers`` or
+``--forwarded-allow-ips`` yourself, or uvicorn believes any local process.
 """
 
 from __future__ import annotations
