@@ -147,10 +147,24 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         25 * 1024 * 1024, ge=1, description="Largest accepted upload or fetched URL."
     )
+    max_json_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Largest JSON body of /anilist and /admin requests."
+    )
     public_url: str = Field(
         "",
         description="Base URL put in preview links (e.g. https://sabi.example.org behind a "
-        "proxy); empty means the URL the request came to.",
+        "proxy); empty means the address and port the connection came to (never the Host "
+        "header, which the client chooses).",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses (or *) of reverse proxies whose "
+        "X-Forwarded-For/-Proto are believed; empty: none, the client is the peer address.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=lambda: ["*"],
+        description="Web origins whose pages may call the API from a browser (CORS, "
+        "without credentials); [] turns CORS off.",
     )
     secret: str = Field(
         "",

@@ -44,6 +44,28 @@ def server(serve_index: Path) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
+def index_copy(serve_index: Path, tmp_path: Path) -> Path:
+    """A copy of the test index of one's own: usage counted in its database (anonymous
+    searches per address, keys) starts from nothing, whatever other tests searched."""
+    import shutil
+
+    from sqlalchemy import delete
+
+    from sabi.catalog import Catalog
+    from sabi.catalog.models import ApiUsage
+    from sabi.serve.usage import AnonUsage
+
+    copy = tmp_path / "index"
+    shutil.copytree(serve_index, copy, ignore=shutil.ignore_patterns("previews"))
+    catalog = Catalog(f"sqlite:///{copy / 'sabi.db'}")
+    with catalog.session() as s:
+        s.execute(delete(AnonUsage))
+        s.execute(delete(ApiUsage))
+    catalog.close()
+    return copy
+
+
+@pytest.fixture
 def make_server(serve_index: Path) -> Iterator[Callable[..., LiveServer]]:
     """Start another server on the same index with other settings (stopped after the test)."""
     started: list[LiveServer] = []

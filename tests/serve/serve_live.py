@@ -9,6 +9,7 @@ from typing import Any
 
 import uvicorn
 
+from sabi.serve import uvicorn_options
 from sabi.serve.app import create_app
 from sabi.serve.state import ServerState
 from sabi.settings import Settings
@@ -23,7 +24,9 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            self.app, log_level="warning", lifespan="on", **uvicorn_options(settings)
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
             target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True

@@ -44,8 +44,8 @@ def test_revoked_key_is_refused(server, serve_index):
     assert httpx.get(f"{server.url}/me", params={"key": key}).status_code == 403
 
 
-def test_anonymous_quota_per_ip(make_server, bunny_frame):
-    live = make_server(anonymous_quota=2)
+def test_anonymous_quota_per_ip(make_server, index_copy, bunny_frame):
+    live = make_server(data_dir=index_copy, anonymous_quota=2)
     codes = [httpx.post(f"{live.url}/search", content=bunny_frame[1]).status_code for _ in range(3)]
     assert codes == [200, 200, 402]
     me = httpx.get(f"{live.url}/me").json()

@@ -19,6 +19,8 @@ REFUSED = [
     "100.64.0.1", "0.0.0.0", "224.0.0.1", "240.0.0.1", "255.255.255.255",
     "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
     "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2002:7f00:1::1", "2001:db8::1",
+    "fec0::1", "feff:ffff::1", "64:ff9b::a00:1", "64:ff9b::7f00:1", "64:ff9b:1::c0a8:101",
+    "2002:a9fe:a9fe::1", "::ffff:169.254.169.254", "2001::1", "100::1", "2001:10::1",
 ]  # fmt: skip
 PUBLIC = ["8.8.8.8", "1.1.1.1", "151.101.1.69", "2606:4700:4700::1111", "2a00:1450:4001::1"]
 
@@ -81,6 +83,10 @@ def test_loopback_url_is_refused_by_default(server, image_host):
         "file:///etc/passwd",
         "ftp://example.com/x.jpg",
         "gopher://127.0.0.1/",
+        "http://a..example.org/x.png",
+        "http://.example.org/x.png",
+        "http://" + "a" * 64 + ".example.org/x.png",
+        "http://" + ".".join(["abcdefghi"] * 30) + "/x.png",
     ],
 )
 def test_other_refusals(server, url):

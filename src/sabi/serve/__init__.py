@@ -12,6 +12,8 @@ Layout:
 - ``inputs``, ``fetch``: reading the query (upload, body, ``?url=``)
 - ``keys``, ``tokens``, ``pool``, ``previews``, ``jobs``, ``anilist``: API keys and limits,
   signed preview links, bounded worker pools, preview rendering, indexing jobs, AniList shapes
+- ``hangup``: calling a search off when its client hangs up; ``logs``: keys out of the
+  access log
 - ``cli``: ``sabi keys``
 
 Errors raised here are defined in sabi.errors ("Errors of the HTTP service").
@@ -19,7 +21,7 @@ Errors raised here are defined in sabi.errors ("Errors of the HTTP service").
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -34,8 +36,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return _create(settings)
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options: ``X-Forwarded-For``/``-Proto`` are believed only from the
+    ``trusted_proxies`` addresses (uvicorn alone would believe any local process)."""
+    trusted = settings.trusted_proxies.strip()
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+
+
 def run(settings: Settings, host: str, port: int, log_level: str = "info") -> None:
     """Serve until interrupted (uvicorn, one process: the model and index load once)."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    app = create_app(settings)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, **uvicorn_options(settings))

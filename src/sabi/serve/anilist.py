@@ -98,9 +98,28 @@ class Field:
     selection: list[Field] | None
 
 
+MAX_DEPTH = 32  # AniList clients nest 3-4 levels; the parser recurses once per level
+
+
+def _check_depth(toks: list[tuple[str, str]]) -> None:
+    """GraphQLError (400) for nesting deeper than MAX_DEPTH, before the recursive parser
+    meets it (a 5000-deep query would otherwise exhaust Python's stack: a 500)."""
+    depth = 0
+    for kind, value in toks:
+        if kind != "punct":
+            continue
+        if value in "{[(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise GraphQLError(f"the query is nested more than {MAX_DEPTH} levels deep")
+        elif value in "}])":
+            depth -= 1
+
+
 class _Parser:
     def __init__(self, text: str, variables: dict[str, Any]):
         self.toks = _tokens(text)
+        _check_depth(self.toks)
         self.i = 0
         self.vars = dict(variables)
 

@@ -1,7 +1,8 @@
 """Fetch a ?url= query without letting the server be used to reach what it alone can reach.
 
 Only http(s). The host is resolved here, every address is checked (loopback, private,
-link-local, multicast, reserved, unspecified, shared, and IPv4 hidden in IPv6 are refused
+link-local, site-local, multicast, reserved, unspecified, shared, and IPv4 hidden in IPv6
+(mapped, 6to4, NAT64) are refused
 unless private targets are allowed), and the connection goes to the checked address itself,
 with the name kept for the Host header and TLS, so a DNS answer cannot change in between.
 Redirects are followed by hand (at most 5), each one checked the same way. The body is read
@@ -29,11 +30,13 @@ REDIRECTS = {301, 302, 303, 307, 308}
 def refusal(ip: IPAddress) -> str | None:
     """Why an address may not be fetched from (None: it is a public unicast address)."""
     if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is not None:
+        embedded = ip.ipv4_mapped or ip.sixtofour or _nat64(ip)
+        if embedded is not None and refusal(embedded) is not None:
             return refusal(embedded)
         if ip.teredo is not None:
             return "a Teredo tunnel address"
+        if ip.is_site_local:
+            return "a site-local address"  # fec0::/10: deprecated, still routed on some LANs
     checks = (
         ("is_unspecified", "an unspecified address"),
         ("is_loopback", "a loopback address"),
@@ -50,12 +53,31 @@ def refusal(ip: IPAddress) -> str | None:
     return None
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: IPv4 reached through a NAT64 gateway
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")  # RFC 8215
+
+
+def _nat64(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address inside a NAT64 address (its last 32 bits), if it is one."""
+    if ip in NAT64 or ip in LOCAL_NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def check_host_name(host: str) -> None:
+    """BadInput for a name DNS cannot hold (an empty label, one over 63 characters, over 253
+    in all): the resolver would fail on it with an IDNA error instead."""
+    labels = host.removesuffix(".").split(".")
+    if len(host) > 253 or any(not 0 < len(label) <= 63 for label in labels):
+        raise BadInput(f"the URL's host {host[:80]!r} is not a valid name")
+
+
 async def system_resolver(host: str, port: int) -> list[str]:
     loop = asyncio.get_running_loop()
     try:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise BadInput(f"the URL's host {host!r} cannot be found") from exc
+    except (socket.gaierror, UnicodeError) as exc:
+        raise BadInput(f"the URL's host {host[:80]!r} cannot be found") from exc
     seen: list[str] = []
     for info in infos:
         addr = str(info[4][0]).split("%", 1)[0]
@@ -74,6 +96,7 @@ async def checked_address(url: httpx.URL, allow_private: bool, resolve: Resolver
     try:
         addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
+        check_host_name(host)
         addresses = await resolve(host, port)
     if not addresses:
         raise BadInput(f"the URL's host {host!r} cannot be found")
@@ -97,7 +120,7 @@ async def fetch_url(
     """The body at ``url``, at most ``max_bytes`` long, following at most 5 checked redirects."""
     try:
         current = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError) as exc:
+    except (httpx.InvalidURL, TypeError, UnicodeError) as exc:
         raise BadInput("the URL is not valid") from exc
     limits = httpx.Timeout(timeout)
     try:

@@ -13,8 +13,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from sabi.errors import RateLimited, SabiError
 from sabi.serve.keys import RateInfo
@@ -75,6 +76,17 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, message or "the request is not valid")
 
 
+async def _client_gone(request: Request, _exc: Exception) -> Response:
+    """A client that hangs up mid-upload is normal on the internet, not a server error: one
+    quiet line, and an answer nobody will read (the connection is gone)."""
+    log.info("client %s went away during %s %s", _peer(request), request.method, request.url.path)
+    return Response(status_code=400)
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 async def _crash(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return error_response(500, "the server failed to answer; this is a bug, please report it")
@@ -84,6 +96,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SabiError, _sabi_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)
     app.add_exception_handler(Exception, _crash)
 
 

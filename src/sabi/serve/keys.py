@@ -2,8 +2,9 @@
 
 Keys live in the catalogue's database (only their SHA-256 is stored), so ``sabi keys`` and the
 server share them. A key's quota counts its searches over a rolling 24 hours, in SQL, so it
-holds across restarts. Anonymous clients are counted in memory, per IP address (IPv6 per /64,
-since one host is handed a whole /64).
+holds across restarts; so does the anonymous quota, per IP address (IPv6 per /64, since one
+host is handed a whole /64), in the server's own table (sabi.serve.usage). The per-minute
+rate limit is counted in memory.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import ipaddress
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, literal, select
 
 from sabi.catalog import Catalog
 from sabi.catalog.models import ApiKey, ApiUsage
 from sabi.errors import BadKey, QuotaSpent, RateLimited
+from sabi.serve.usage import AnonUsageStore
 from sabi.settings import Settings
 
 DAY = 86400.0
@@ -48,6 +49,16 @@ class Caller:
     key_id: int | None = None
     quota: int = 0
     admin: bool = False
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One search taken from a quota: what the answer reports, and how to give it back."""
+
+    quota: int
+    used: int
+    usage_id: int | None = None  # the row counting it: ApiUsage, or AnonUsage if anonymous
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,25 +127,48 @@ class KeyStore:
             )
             return s.scalar(q) or 0
 
-    def charge(self, key_id: int, quota: int) -> int:
-        """Count one search against the key; QuotaSpent if its 24 h quota is used up."""
+    def charge(self, key_id: int, quota: int) -> tuple[int, int]:
+        """Count one search against the key: (usage row id, searches used, this one included);
+        QuotaSpent if its 24 h quota is used up.
+
+        The count and the insert are one statement (INSERT ... SELECT ... WHERE count < quota)
+        after the key's row is locked (FOR UPDATE, on PostgreSQL, whose READ COMMITTED would
+        let two such statements both count the same rows), so two requests at once cannot both
+        take the last search. SQLite runs the one statement under its database write lock.
+        """
         now = _utcnow()
+        since = now - timedelta(seconds=DAY)
+        used_q = (
+            select(func.count(ApiUsage.id))
+            .where(ApiUsage.key_id == key_id, ApiUsage.at > since)
+            .scalar_subquery()
+        )
         with self.catalog.session() as s:
-            since = now - timedelta(seconds=DAY)
-            used = (
-                s.scalar(
-                    select(func.count(ApiUsage.id)).where(
-                        ApiUsage.key_id == key_id, ApiUsage.at > since
-                    )
+            if s.get_bind().dialect.name != "sqlite":  # SQLite: the one INSERT is atomic
+                s.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
+            taken = s.execute(
+                insert(ApiUsage)
+                .from_select(
+                    ["key_id", "at"],
+                    select(literal(key_id), literal(now)).where(used_q < quota),
                 )
-                or 0
-            )
-            if used >= quota:
+                .returning(ApiUsage.id)
+            ).scalar()
+            if taken is None:
                 raise QuotaSpent(f"this key's quota of {quota} searches per 24 hours is used up")
-            s.add(ApiUsage(key_id=key_id, at=now))
+            used = s.scalar(
+                select(func.count(ApiUsage.id)).where(
+                    ApiUsage.key_id == key_id, ApiUsage.at > since
+                )
+            )
             if secrets.randbelow(200) == 0:  # now and then, forget old usage
                 s.execute(delete(ApiUsage).where(ApiUsage.at <= since))
-            return used + 1
+            return taken, used or 1
+
+    def refund(self, usage_id: int) -> None:
+        """Give a charged search back (it did not run: busy, bad input, client gone)."""
+        with self.catalog.session() as s:
+            s.execute(delete(ApiUsage).where(ApiUsage.id == usage_id))
 
 
 def _info(row: ApiKey) -> KeyInfo:
@@ -149,7 +183,7 @@ class Limiter:
         self.keys = keys
         self._lock = threading.Lock()
         self._rate: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
-        self._anon: dict[str, deque[float]] = {}  # bucket -> search times in the last 24 h
+        self.anon = AnonUsageStore(keys.catalog)
         self._last_prune = time.monotonic()
 
     def identify(self, key: str | None, ip: str) -> Caller:
@@ -186,34 +220,33 @@ class Limiter:
             self._rate[caller.ip] = (start, count + 1)
             return RateInfo(limit, limit - count - 1, reset)
 
-    def charge(self, caller: Caller, now: float | None = None) -> tuple[int, int]:
-        """Count one search against the caller's quota: (quota, used). QuotaSpent (402)."""
+    def charge(self, caller: Caller) -> Charge:
+        """Take one search from the caller's quota (QuotaSpent: 402) before it runs; give it
+        back with ``refund`` if the search does not run to the end."""
         if caller.admin:
-            return 0, 0
+            return Charge(0, 0)
         if caller.key_id is not None:
-            return caller.quota, self.keys.charge(caller.key_id, caller.quota)
-        now = time.time() if now is None else now
+            usage_id, used = self.keys.charge(caller.key_id, caller.quota)
+            return Charge(caller.quota, used, usage_id=usage_id)
         quota = self.settings.anonymous_quota
-        with self._lock:
-            times = self._anon.setdefault(caller.ip, deque())
-            while times and times[0] <= now - DAY:
-                times.popleft()
-            if len(times) >= quota:
-                raise QuotaSpent(
-                    f"the search quota for your address ({quota} per 24 hours) is used up; "
-                    "ask the operator for an API key"
-                )
-            times.append(now)
-            return quota, len(times)
+        usage_id, used = self.anon.charge(caller.ip, quota)
+        return Charge(quota, used, usage_id=usage_id, anonymous=True)
 
-    def used(self, caller: Caller, now: float | None = None) -> int:
+    def refund(self, charge: Charge) -> None:
+        """Give back a search that did not run (busy, undecodable, client gone)."""
+        if charge.usage_id is None:
+            return
+        if charge.anonymous:
+            self.anon.refund(charge.usage_id)
+        else:
+            self.keys.refund(charge.usage_id)
+
+    def used(self, caller: Caller) -> int:
         if caller.admin:
             return 0
         if caller.key_id is not None:
             return self.keys.used(caller.key_id)
-        now = time.time() if now is None else now
-        with self._lock:
-            return sum(1 for t in self._anon.get(caller.ip, ()) if t > now - DAY)
+        return self.anon.used(caller.ip)
 
     def _prune(self, now: float) -> None:
         if time.monotonic() - self._last_prune < 300:
@@ -221,4 +254,3 @@ class Limiter:
         self._last_prune = time.monotonic()
         window = now - now % MINUTE
         self._rate = {k: v for k, v in self._rate.items() if v[0] == window}
-        self._anon = {k: v for k, v in self._anon.items() if v and v[-1] > now - DAY}

@@ -24,6 +24,12 @@ class BoundedPool:
         """Tasks running or waiting."""
         return self._busy
 
+    def check_room(self) -> None:
+        """Overloaded (503) now if every slot is taken: lets a caller refuse before it reads
+        an upload it could not search anyway. (``run`` still decides: a slot may go between.)"""
+        if self._busy >= self.capacity:
+            raise Overloaded("the server is busy; try again in a moment")
+
     async def run[**P, T](self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run ``fn`` on a worker thread; raise Overloaded (503) if every slot is taken."""
         if not self._slots.acquire(blocking=False):

@@ -1,10 +1,12 @@
 """``/admin/...``: index and remove on the server, manage API keys. Every route needs the
-admin key (the ``admin`` dependency); without an ``admin_key`` setting they all answer 403."""
+admin key (the ``admin`` dependency, which runs before a body is read: see
+routes/bodies.py); without an ``admin_key`` setting they all answer 403."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from starlette.exceptions import HTTPException
@@ -12,14 +14,17 @@ from starlette.exceptions import HTTPException
 from sabi.errors import BadInput
 from sabi.serve.http_errors import ERRORS
 from sabi.serve.jobs import IndexJob
+from sabi.serve.routes.bodies import documented, json_body
 from sabi.serve.routes.deps import State, admin
 from sabi.serve.schemas import IndexRequest, KeyOut, KeyRequest
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERRORS, dependencies=[Depends(admin)])
 
 
-@router.post("/index", status_code=202)
-def index(state: State, body: IndexRequest) -> IndexJob:
+@router.post("/index", status_code=202, openapi_extra=documented(IndexRequest))
+def index(
+    state: State, body: Annotated[IndexRequest, Depends(json_body(IndexRequest))]
+) -> IndexJob:
     """Index files or folders on the server, in the background; poll /admin/jobs/{id}."""
     missing = [p for p in body.paths if not Path(p).exists()]
     if missing:
@@ -56,8 +61,8 @@ def keys(state: State) -> list[KeyOut]:
     return [KeyOut(**asdict(k), used=state.keys.used(k.id)) for k in state.keys.list()]
 
 
-@router.post("/keys", status_code=201)
-def create_key(state: State, body: KeyRequest) -> KeyOut:
+@router.post("/keys", status_code=201, openapi_extra=documented(KeyRequest))
+def create_key(state: State, body: Annotated[KeyRequest, Depends(json_body(KeyRequest))]) -> KeyOut:
     quota = state.settings.key_quota if body.quota is None else body.quota
     info, secret = state.keys.create(body.name, quota)
     return KeyOut(**asdict(info), key=secret)

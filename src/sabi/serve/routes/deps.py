@@ -11,6 +11,7 @@ from fastapi import Depends, Header, Query, Request
 
 from sabi.errors import BadKey
 from sabi.serve.keys import Caller
+from sabi.serve.origin import own_base
 from sabi.serve.state import ServerState
 
 KeyParam = Annotated[str | None, Query(description="API key (or the x-trace-key header).")]
@@ -54,8 +55,8 @@ def admin(
 
 
 def base_url(request: Request, state: State) -> str:
-    """Where clients reach this server: the public_url setting, or the request's own base."""
-    return (state.settings.public_url or str(request.base_url)).rstrip("/")
+    """Where clients reach this server (see sabi.serve.origin.own_base)."""
+    return own_base(request.scope, state.settings.public_url)
 
 
 BaseUrl = Annotated[str, Depends(base_url)]

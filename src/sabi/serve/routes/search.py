@@ -7,6 +7,7 @@ words, not FastAPI's 422.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,6 +17,7 @@ from sabi.errors import BadInput
 from sabi.search.models import SearchResponse
 from sabi.serve.anilist import short_info, show_rows
 from sabi.serve.fetch import fetch_url
+from sabi.serve.hangup import SEARCH_TAKES_CANCEL, until_done
 from sabi.serve.http_errors import ERRORS, rate_limit_headers
 from sabi.serve.inputs import no_input, read_query
 from sabi.serve.keys import Caller
@@ -100,6 +102,12 @@ def rate_checked(response: Response, state: State, who: CallerDep) -> Caller:
     return who
 
 
+def search_room(state: State) -> None:
+    """503 before the upload is read when no search could start: a full pool must not make
+    clients send megabytes only to be turned away."""
+    state.search_pool.check_room()
+
+
 async def query_bytes(request: Request, state: ServerState, url: str | None) -> bytes:
     """The image or video to search: uploaded, posted, or fetched from ``url``."""
     s = state.settings
@@ -145,22 +153,35 @@ async def search(
     state: State,
     root: BaseUrl,
     who: Annotated[Caller, Depends(rate_checked)],
+    _room: Annotated[None, Depends(search_room)],
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
     data = await query_bytes(request, state, params.url)
-    quota, used = state.limiter.charge(who)
-    answer = await state.search_pool.run(
-        state.sabi.search,
-        data,
-        cut_borders=params.cut_borders,
-        show=params.show,
-        show_id=params.show_id,
-        tag=params.tag,
-        limit=params.limit,
-    )
+    charge = state.limiter.charge(who)  # taken now, so concurrent searches cannot overspend
+    gone = threading.Event()  # set if the client hangs up while the search runs
+    hook: dict[str, Any] = {"cancel": gone.is_set} if SEARCH_TAKES_CANCEL else {}
+    try:
+        work = state.search_pool.run(
+            state.sabi.search,
+            data,
+            cut_borders=params.cut_borders,
+            show=params.show,
+            show_id=params.show_id,
+            tag=params.tag,
+            limit=params.limit,
+            **hook,
+        )
+        answer = await until_done(request, work, gone)
+    except BaseException:  # it did not run to the end (busy, undecodable, cancelled): free
+        state.limiter.refund(charge)
+        raise
     result = with_previews(answer, state, root, params.anilist_info)
     return SearchOut(
-        frameCount=answer.frameCount, error=answer.error, result=result, quota=quota, quotaUsed=used
+        frameCount=answer.frameCount,
+        error=answer.error,
+        result=result,
+        quota=charge.quota,
+        quotaUsed=charge.used,
     )
 
 
