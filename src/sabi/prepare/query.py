@@ -1,8 +1,10 @@
 """Turn untrusted query bytes (an image, a GIF, a short video) into a few RGB frames.
 
-Everything here assumes hostile input: sizes are checked before pixels are decoded
-(decompression bombs), animated and video queries are capped in frames and seconds, and every
-failure becomes a BadInput with a reason a person can read.
+Everything here assumes hostile input: only an allow-list of formats is opened, chosen from
+the bytes before decoding (sabi.prepare.formats); sizes are checked before pixels are decoded
+(decompression bombs); animated and video queries are capped in frames and seconds and spend a
+budget of decoded pixels and time that a cancel hook can cut short (sabi.prepare.budget); and
+every failure becomes a BadInput with a reason a person can read.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
+from av.container import InputContainer
+from av.video.stream import VideoStream
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from sabi.errors import BadInput, TooLarge
 from sabi.prepare.borders import detect_crop
+from sabi.prepare.budget import Cancel, DecodeBudget
+from sabi.prepare.formats import av_options, image_formats, video_format
 
 
 @dataclass(frozen=True)
@@ -35,18 +41,37 @@ class QueryLimits:
     # box-reduced to no less than it: the query is scaled down to ``resolution`` anyway, and
     # decoding a phone-sized screenshot whole is most of a search's time. 0: full size.
     shrink_to: int = 0
+    # The decoding one query may cost: pixels decoded over all its frames (an animation or a
+    # video is refused, 413, when it declares or reaches more), and seconds of decoding.
+    max_decode_pixels: int = 2_500_000_000
+    max_decode_seconds: float = 20.0
 
 
-def load_query(data: bytes, limits: QueryLimits | None = None) -> list[QueryFrame]:
-    """Frames of an image/GIF/video query, evenly spread over an animated one."""
+def load_query(
+    data: bytes,
+    limits: QueryLimits | None = None,
+    *,
+    cancel: Cancel | None = None,
+    deadline: float | None = None,
+) -> list[QueryFrame]:
+    """Frames of an image/GIF/video query, evenly spread over an animated one.
+
+    ``cancel`` is called between frames; once it returns true decoding stops with
+    QueryCancelled (the server passes its client-gone event's ``is_set``). ``deadline``, a
+    ``time.monotonic()`` value, can end decoding sooner than ``limits.max_decode_seconds``.
+    """
     limits = limits or QueryLimits()
     if not data:
         raise BadInput("the file is empty")
+    budget = DecodeBudget.start(
+        limits.max_decode_pixels, limits.max_decode_seconds, cancel=cancel, deadline=deadline
+    )
+    budget.check()
     try:
-        return _from_image(data, limits)
+        return _from_image(data, limits, budget)
     except _NotAnImage:
         pass
-    return _from_video(data, limits)
+    return _from_video(data, limits, budget)
 
 
 class _NotAnImage(Exception):
@@ -62,11 +87,11 @@ def _rgb(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"))
 
 
-def _from_image(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
+def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(io.BytesIO(data), formats=image_formats())
         except UnidentifiedImageError as exc:
             raise _NotAnImage from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -86,7 +111,7 @@ def _from_image(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
             n = getattr(img, "n_frames", 1)
             if n <= 1:
                 return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
-            return _animated(img, n, limits)
+            return _animated(img, n, limits, budget)
         except (OSError, ValueError, SyntaxError) as exc:
             raise BadInput(f"the image is damaged or truncated: {exc}") from exc
 
@@ -136,22 +161,32 @@ def _fast_png(img: Image.Image) -> np.ndarray | None:
     return rgb
 
 
-def _animated(img: Image.Image, n: int, limits: QueryLimits) -> list[QueryFrame]:
+def _animated(
+    img: Image.Image, n: int, limits: QueryLimits, budget: DecodeBudget
+) -> list[QueryFrame]:
+    """Every frame up to the caps is decoded (each is drawn over the one before), but only the
+    wanted ones are kept, shrunk to ``shrink_to`` wide so memory stays flat."""
     n = min(n, limits.max_decoded_frames)
+    budget.reserve(n, img.width, img.height)
     wanted = set(np.linspace(0, n - 1, min(n, limits.max_frames)).round().astype(int).tolist())
     frames, t = [], 0.0
     for i, frame in enumerate(ImageSequence.Iterator(img)):
         if i >= n or t > limits.max_seconds:
             break
+        budget.spend(frame.width, frame.height)
         if i in wanted:
-            frames.append(QueryFrame(t, _rgb(frame)))
+            rgb = _rgb(frame)
+            frames.append(
+                QueryFrame(t, _shrink(rgb, limits.shrink_to) if limits.shrink_to else rgb)
+            )
         t += (frame.info.get("duration") or 100) / 1000.0
     return frames
 
 
-def _from_video(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
+def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
+    fmt = video_format(data)  # refuses anything off the list before FFmpeg sees it
     try:
-        container = av.open(io.BytesIO(data), mode="r")
+        container = av.open(io.BytesIO(data), mode="r", format=fmt, options=av_options(fmt))
     except (av.FFmpegError, ValueError, OSError) as exc:
         raise BadInput("not an image or video sabi can read") from exc
     try:
@@ -161,20 +196,9 @@ def _from_video(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
         cc = stream.codec_context
         if cc.width * cc.height > limits.max_pixels:
             raise TooLarge(f"the video is {cc.width}x{cc.height}; too many pixels per frame")
-        decoded: list[tuple[float, np.ndarray]] = []
-        start = None
-        for i, frame in enumerate(container.decode(stream)):
-            if i >= limits.max_decoded_frames:
-                break
-            t = float(frame.time or 0.0)
-            start = t if start is None else start
-            if t - start > limits.max_seconds:
-                break
-            w = min(frame.width, 640)
-            h = max(2, round(frame.height * w / max(1, frame.width)))
-            decoded.append((t - start, frame.to_ndarray(width=w, height=h, format="rgb24")))
-            if len(decoded) > 4 * limits.max_frames:  # keep memory flat: thin as we go
-                decoded = decoded[::2]
+        if stream.frames:  # declared; a file that lies is still stopped by spend()
+            budget.reserve(min(stream.frames, limits.max_decoded_frames), cc.width, cc.height)
+        decoded = _decode_video(container, stream, limits, budget)
     except av.FFmpegError as exc:
         raise BadInput(f"the video cannot be decoded: {exc}") from exc
     finally:
@@ -183,6 +207,33 @@ def _from_video(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
         raise BadInput("no frame could be decoded from the file")
     picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
     return [QueryFrame(decoded[i][0], decoded[i][1]) for i in sorted(set(picks.astype(int)))]
+
+
+def _decode_video(
+    container: InputContainer, stream: VideoStream, limits: QueryLimits, budget: DecodeBudget
+) -> list[tuple[float, np.ndarray]]:
+    """Frames from the start, up to the caps, thinned as they come to keep memory flat; the
+    budget is checked on every packet, so a stream of undecodable packets cannot run on."""
+    decoded: list[tuple[float, np.ndarray]] = []
+    start = None
+    count = 0
+    for packet in container.demux(stream):
+        budget.check()
+        for frame in packet.decode():
+            budget.spend(frame.width, frame.height)
+            count += 1
+            if count > limits.max_decoded_frames:
+                return decoded
+            t = float(frame.time or 0.0)
+            start = t if start is None else start
+            if t - start > limits.max_seconds:
+                return decoded
+            w = min(frame.width, 640)
+            h = max(2, round(frame.height * w / max(1, frame.width)))
+            decoded.append((t - start, frame.to_ndarray(width=w, height=h, format="rgb24")))
+            if len(decoded) > 4 * limits.max_frames:
+                decoded = decoded[::2]
+    return decoded
 
 
 def prepare_query_frames(
