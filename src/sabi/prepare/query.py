@@ -19,7 +19,7 @@ from av.container import InputContainer
 from av.video.stream import VideoStream
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
-from sabi.errors import BadInput, TooLarge
+from sabi.errors import BadInput, OverBudget, TooLarge
 from sabi.prepare.borders import detect_crop
 from sabi.prepare.budget import Cancel, DecodeBudget
 from sabi.prepare.formats import av_options, image_formats, video_format
@@ -42,9 +42,13 @@ class QueryLimits:
     # decoding a phone-sized screenshot whole is most of a search's time. 0: full size.
     shrink_to: int = 0
     # The decoding one query may cost: pixels decoded over all its frames (an animation or a
-    # video is refused, 413, when it declares or reaches more), and seconds of decoding.
-    max_decode_pixels: int = 2_500_000_000
+    # video is refused, 413, when it declares or reaches more; about 7 s of one core at the
+    # ~150 Mpx/s GIF and VP9 decode here), and seconds of decoding.
+    max_decode_pixels: int = 1_000_000_000
     max_decode_seconds: float = 20.0
+    # Pixels a frame of an animation or video may have (4K UHD): an animated GIF is drawn
+    # frame over frame in RGBA at full canvas size, several copies at once.
+    max_animated_pixels: int = 3840 * 2160
 
 
 def load_query(
@@ -167,6 +171,7 @@ def _animated(
     """Every frame up to the caps is decoded (each is drawn over the one before), but only the
     wanted ones are kept, shrunk to ``shrink_to`` wide so memory stays flat."""
     n = min(n, limits.max_decoded_frames)
+    _check_moving(img.width, img.height, limits)
     budget.reserve(n, img.width, img.height)
     wanted = set(np.linspace(0, n - 1, min(n, limits.max_frames)).round().astype(int).tolist())
     frames, t = [], 0.0
@@ -194,8 +199,7 @@ def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
             raise BadInput("the file has no picture (no video stream)")
         stream = container.streams.video[0]
         cc = stream.codec_context
-        if cc.width * cc.height > limits.max_pixels:
-            raise TooLarge(f"the video is {cc.width}x{cc.height}; too many pixels per frame")
+        _check_moving(cc.width, cc.height, limits)
         if stream.frames:  # declared; a file that lies is still stopped by spend()
             budget.reserve(min(stream.frames, limits.max_decoded_frames), cc.width, cc.height)
         decoded = _decode_video(container, stream, limits, budget)
@@ -207,6 +211,15 @@ def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         raise BadInput("no frame could be decoded from the file")
     picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
     return [QueryFrame(decoded[i][0], decoded[i][1]) for i in sorted(set(picks.astype(int)))]
+
+
+def _check_moving(width: int, height: int, limits: QueryLimits) -> None:
+    most = min(limits.max_pixels, limits.max_animated_pixels)
+    if width * height > most:
+        raise OverBudget(
+            f"the animation or video is {width}x{height} pixels a frame; "
+            f"at most {most:,} are accepted"
+        )
 
 
 def _decode_video(
