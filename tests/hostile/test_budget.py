@@ -1,0 +1,76 @@
+"""Animated and video queries spend a budget of decoded pixels and seconds, and stop when the
+search is called off: a tiny file cannot hold a worker for minutes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from corpus import animated_gif, gif_bomb, video
+
+from sabi.errors import BadInput, OverBudget, QueryCancelled
+from sabi.prepare.query import QueryLimits, load_query
+
+pytestmark = [pytest.mark.fast, pytest.mark.timeout(10)]
+
+
+def test_gif_bomb_is_refused_before_decoding():
+    """88 KB declaring 3000 frames of 5000x5000 took 105 s and 1.1 GB before the budget."""
+    with pytest.raises(OverBudget) as err:
+        load_query(gif_bomb())
+    assert err.value.status == 413
+
+
+def test_many_frames_over_the_pixel_budget_are_refused():
+    """Within the canvas cap, but 3000 frames x 1 Mpx is more than a search may decode."""
+    with pytest.raises(OverBudget, match="frames of 1000x1000"):
+        load_query(gif_bomb(1000, 1000, 4000))
+
+
+@pytest.mark.parametrize(("fmt", "codec"), [("mp4", "libx264"), ("webm", "libvpx")])
+def test_video_over_the_pixel_budget_is_refused(fmt, codec):
+    """mp4 declares its frame count (refused up front); WebM does not (refused mid-way)."""
+    data = video(fmt, codec, frames=24, size=(160, 90))
+    assert load_query(data, QueryLimits(max_decode_pixels=24 * 160 * 90))
+    with pytest.raises(OverBudget):
+        load_query(data, QueryLimits(max_decode_pixels=10 * 160 * 90))
+
+
+def test_a_passed_deadline_stops_decoding():
+    with pytest.raises(OverBudget, match="too long"):
+        load_query(video(), deadline=time.monotonic() - 1)
+
+
+def test_the_decode_seconds_limit_stops_decoding():
+    with pytest.raises(OverBudget, match="too long"):
+        load_query(animated_gif(), QueryLimits(max_decode_seconds=-1.0))
+
+
+@pytest.mark.parametrize("make", [animated_gif, video], ids=["gif", "video"])
+def test_cancel_stops_between_frames(make):
+    """The hook is asked between frames; once it says so, nothing more is decoded."""
+    data = make()
+    asked = 0
+
+    def cancel() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > 3
+
+    with pytest.raises(QueryCancelled) as err:
+        load_query(data, cancel=cancel)
+    assert asked == 4
+    assert isinstance(err.value, BadInput) and 400 <= err.value.status < 500
+
+
+def test_a_set_event_cancels_at_once():
+    gone = threading.Event()
+    gone.set()
+    with pytest.raises(QueryCancelled):
+        load_query(animated_gif(), cancel=gone.is_set)
+
+
+def test_canvas_over_the_animation_cap_is_refused():
+    with pytest.raises(OverBudget, match="pixels a frame"):
+        load_query(animated_gif(frames=2, size=(64, 64)), QueryLimits(max_animated_pixels=4000))
