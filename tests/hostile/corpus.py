@@ -163,8 +163,9 @@ def _image_cases() -> list[Case]:
         Case("gif", animated_gif, ok=True),
         Case("bmp", lambda: encode(pic, "BMP"), ok=True),
         Case("1x1", lambda: encode(Image.new("RGB", (1, 1), (200, 10, 10)), "PNG"), ok=True),
-        Case("30000x10", lambda: encode(picture(30000, 10), "PNG"), ok=True),
-        Case("10x30000", lambda: encode(picture(10, 30000), "PNG"), ok=True),
+        Case("30000x10", lambda: encode(picture(30000, 10), "PNG")),
+        Case("10x30000", lambda: encode(picture(10, 30000), "PNG")),
+        Case("1x20", lambda: encode(picture(1, 20), "PNG"), ok=True),
     ]
     formats = [("jpeg", "JPEG"), ("png", "PNG"), ("webp", "WEBP"), ("bmp", "BMP")]
     if features.check("avif"):

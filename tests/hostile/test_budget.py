@@ -74,3 +74,12 @@ def test_a_set_event_cancels_at_once():
 def test_canvas_over_the_animation_cap_is_refused():
     with pytest.raises(OverBudget, match="pixels a frame"):
         load_query(animated_gif(frames=2, size=(64, 64)), QueryLimits(max_animated_pixels=4000))
+
+
+@pytest.mark.parametrize("size", [(10, 30000), (30000, 10)])
+def test_strips_too_thin_to_be_a_scene_are_refused(size):
+    """10x30000 scaled to the index's width was a 320x960000 image: 26 s and ~1 GB a search."""
+    from corpus import encode, picture
+
+    with pytest.raises(BadInput, match="times apart"):
+        load_query(encode(picture(*size), "PNG"))

@@ -49,6 +49,9 @@ class QueryLimits:
     # Pixels a frame of an animation or video may have (4K UHD): an animated GIF is drawn
     # frame over frame in RGBA at full canvas size, several copies at once.
     max_animated_pixels: int = 3840 * 2160
+    # The longer side may be at most this many times the shorter (a long phone screenshot is
+    # about 1:10): the query is scaled to the index's width, and a 10x30000 strip is not a scene.
+    max_aspect: float = 20.0
 
 
 def load_query(
@@ -111,6 +114,7 @@ def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
             raise TooLarge(
                 f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
             )
+        _check_shape(w, h, limits)
         try:
             n = getattr(img, "n_frames", 1)
             if n <= 1:
@@ -200,6 +204,7 @@ def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         stream = container.streams.video[0]
         cc = stream.codec_context
         _check_moving(cc.width, cc.height, limits)
+        _check_shape(cc.width, cc.height, limits)
         if stream.frames:  # declared; a file that lies is still stopped by spend()
             budget.reserve(min(stream.frames, limits.max_decoded_frames), cc.width, cc.height)
         decoded = _decode_video(container, stream, limits, budget)
@@ -211,6 +216,16 @@ def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         raise BadInput("no frame could be decoded from the file")
     picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
     return [QueryFrame(decoded[i][0], decoded[i][1]) for i in sorted(set(picks.astype(int)))]
+
+
+def _check_shape(width: int, height: int, limits: QueryLimits) -> None:
+    """A query is scaled to the index's width: a 10x30000 strip would become a 320x960000
+    image (a gigabyte); no scene of a show has such a shape."""
+    if max(width, height) > limits.max_aspect * max(1, min(width, height)):
+        raise BadInput(
+            f"the image is {width}x{height} pixels; sides more than {limits.max_aspect:g} "
+            "times apart cannot be a scene of a show"
+        )
 
 
 def _check_moving(width: int, height: int, limits: QueryLimits) -> None:
