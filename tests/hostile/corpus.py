@@ -197,6 +197,8 @@ CASES: list[Case] = [
     Case("audio-only", audio_only),
     Case("png-bomb-header", lambda: png_claiming(100_000, 100_000)),
     Case("png-bomb-wide", lambda: png_claiming(2**31 - 1, 1)),
+    # cut just after the second frame's image separator: Pillow raised struct.error (a 500)
+    Case("gif-cut-in-descriptor", lambda: gif_bomb(16, 16, 3)[:70]),
     Case("gif-bomb", gif_bomb),
     Case("gif-many-frames", lambda: gif_bomb(1000, 1000, 60_000), slow=True),
     Case("gif-many-small-frames", lambda: gif_bomb(400, 400, 3000), ok=True, slow=True),

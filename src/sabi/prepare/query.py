@@ -19,7 +19,7 @@ from av.container import InputContainer
 from av.video.stream import VideoStream
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
-from sabi.errors import BadInput, OverBudget, TooLarge
+from sabi.errors import BadInput, OverBudget, SabiError, TooLarge
 from sabi.prepare.borders import detect_crop
 from sabi.prepare.budget import Cancel, DecodeBudget
 from sabi.prepare.formats import av_options, image_formats, video_format
@@ -95,6 +95,9 @@ def _rgb(img: Image.Image) -> np.ndarray:
 
 
 def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
+    """Pillow, restricted to the listed formats. Its plugins meet damaged files with all kinds
+    of exceptions (struct.error, IndexError, EOFError...), so anything that is not one of ours
+    is the file's fault: a BadInput, never a 500."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -102,26 +105,43 @@ def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         except UnidentifiedImageError as exc:
             raise _NotAnImage from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLarge(
-                f"the image is too large to decode safely (over {limits.max_pixels:,} pixels)"
-            ) from exc
-        except OSError as exc:
-            raise BadInput(f"the image cannot be read: {exc}") from exc
-        w, h = img.size
-        if w < 1 or h < 1:
-            raise BadInput("the image has no pixels")
-        if w * h > limits.max_pixels:
-            raise TooLarge(
-                f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
-            )
-        _check_shape(w, h, limits)
+            raise _bomb(limits) from exc
+        except (SabiError, MemoryError):
+            raise
+        except Exception as exc:
+            raise BadInput(f"the image cannot be read: {_reason(exc)}") from exc
         try:
-            n = getattr(img, "n_frames", 1)
-            if n <= 1:
-                return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
-            return _animated(img, n, limits, budget)
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise BadInput(f"the image is damaged or truncated: {exc}") from exc
+            return _image_frames(img, limits, budget)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb(limits) from exc
+        except (SabiError, MemoryError):
+            raise
+        except Exception as exc:
+            raise BadInput(f"the image is damaged or truncated: {_reason(exc)}") from exc
+
+
+def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
+    w, h = img.size
+    if w < 1 or h < 1:
+        raise BadInput("the image has no pixels")
+    if w * h > limits.max_pixels:
+        raise TooLarge(
+            f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
+        )
+    _check_shape(w, h, limits)
+    n = getattr(img, "n_frames", 1)
+    if n <= 1:
+        return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
+    return _animated(img, n, limits, budget)
+
+
+def _bomb(limits: QueryLimits) -> TooLarge:
+    return TooLarge(f"the image is too large to decode safely (over {limits.max_pixels:,} pixels)")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]
 
 
 def _decode_still(img: Image.Image, shrink_to: int) -> np.ndarray:
@@ -196,8 +216,10 @@ def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
     fmt = video_format(data)  # refuses anything off the list before FFmpeg sees it
     try:
         container = av.open(io.BytesIO(data), mode="r", format=fmt, options=av_options(fmt))
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise BadInput("not an image or video sabi can read") from exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # FFmpeg's errors, and PyAV's own on what it cannot map
+        raise BadInput(f"the video cannot be read: {_reason(exc)}") from exc
     try:
         if not container.streams.video:
             raise BadInput("the file has no picture (no video stream)")
@@ -208,8 +230,10 @@ def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         if stream.frames:  # declared; a file that lies is still stopped by spend()
             budget.reserve(min(stream.frames, limits.max_decoded_frames), cc.width, cc.height)
         decoded = _decode_video(container, stream, limits, budget)
-    except av.FFmpegError as exc:
-        raise BadInput(f"the video cannot be decoded: {exc}") from exc
+    except (SabiError, MemoryError):
+        raise
+    except Exception as exc:
+        raise BadInput(f"the video cannot be decoded: {_reason(exc)}") from exc
     finally:
         container.close()
     if not decoded:
