@@ -19,7 +19,8 @@ from sabi.errors import BadInput
 _IMAGES = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 IMAGE_FORMATS: tuple[str, ...] = _IMAGES + (("AVIF",) if features.check("avif") else ())
 
-# PyAV (FFmpeg) demuxer names, with the magic bytes that select them.
+# PyAV (FFmpeg) demuxer names, with the magic bytes that select them (see video_format):
+# MP4/MOV/3GP, Matroska/WebM, AVI, MPEG-TS.
 VIDEO_FORMATS = ("mov", "matroska", "avi", "mpegts")
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
 _TS_PACKET = 188
@@ -45,11 +46,7 @@ def video_format(data: bytes) -> str:
         return "avi"
     if _is_mpegts(data):
         return "mpegts"
-    raise BadInput(
-        "not an image or video sabi can read (images: "
-        + ", ".join(f.lower() for f in IMAGE_FORMATS)
-        + "; videos: mp4/mov, mkv/webm, avi, mpeg-ts)"
-    )
+    raise BadInput("not an image or video sabi can read")
 
 
 def _is_mpegts(data: bytes) -> bool:
