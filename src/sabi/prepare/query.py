@@ -129,7 +129,7 @@ def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -
             f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
         )
     _check_shape(w, h, limits)
-    n = getattr(img, "n_frames", 1)
+    n = _frame_count(img, limits.max_decoded_frames, budget)
     if n <= 1:
         return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
     return _animated(img, n, limits, budget)
@@ -187,6 +187,31 @@ def _fast_png(img: Image.Image) -> np.ndarray | None:
     ):
         return None
     return rgb
+
+
+def _frame_count(img: Image.Image, cap: int, budget: DecodeBudget) -> int:
+    """Frames in ``img``, counted no further than ``cap``.
+
+    Pillow counts a GIF's frames by reading through all of them: a 25 MB GIF of a million tiny
+    frames takes seconds to count before anything is decoded. The same header walk (Pillow's
+    own ``_seek(frame, False)``, which reads no pixels) is done here with a cap and the budget's
+    deadline and cancel checks. Other formats declare their count in a header.
+    """
+    walk = getattr(img, "_seek", None)
+    if img.format != "GIF" or walk is None or getattr(img, "_n_frames", None) is not None:
+        return int(getattr(img, "n_frames", 1))
+    n = 1
+    try:
+        while n <= cap:
+            if n % 256 == 0:
+                budget.check()
+            walk(n, False)
+            n += 1
+    except EOFError:
+        pass
+    finally:
+        img.seek(0)
+    return n
 
 
 def _animated(
