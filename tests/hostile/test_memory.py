@@ -15,7 +15,8 @@ LIMIT_MB = 300
 
 SCRIPT = """
 import json, resource, sys
-from corpus import gif_bomb, png_claiming
+from PIL import Image
+from corpus import encode, gif_bomb, png_claiming
 from sabi.errors import BadInput
 from sabi.prepare.query import QueryLimits, load_query
 
@@ -26,6 +27,7 @@ cases = [
     gif_bomb(3840, 2160, 12),  # the largest canvas an animation may have, decoded
     png_claiming(100_000, 100_000),
     png_claiming(6000, 6000),  # within the size cap, a body that cannot fill it
+    encode(Image.new("P", (6300, 6300), 3), "PNG"),  # 40 Mpx (the cap), 40 KB: a real decode
 ]
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 outcomes = []
@@ -52,4 +54,5 @@ def test_worst_cases_stay_under_the_memory_bound():
     report = json.loads(run.stdout)
     assert report["outcomes"][:2] == ["OverBudget", "OverBudget"]
     assert report["outcomes"][2] == 8  # decoded: frames spread over the animation
+    assert report["outcomes"][-1] == 1  # the still is searched
     assert report["grew_mb"] < LIMIT_MB, report

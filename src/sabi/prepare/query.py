@@ -86,7 +86,7 @@ class _NotAnImage(Exception):
 
 
 def _rgb(img: Image.Image) -> np.ndarray:
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    if _transparent(img):
         img = img.convert("RGBA")
         canvas = Image.new("RGB", img.size, (0, 0, 0))
         canvas.paste(img, mask=img.getchannel("A"))
@@ -156,9 +156,15 @@ def _decode_still(img: Image.Image, shrink_to: int) -> np.ndarray:
         img.draft(img.mode, (shrink_to, max(1, h * shrink_to // w)))
     img.load()
     factor = img.width // shrink_to
-    if factor >= 2 and img.mode in ("RGB", "RGBA", "L", "LA"):
-        img = img.reduce(factor)
+    if factor >= 2:
+        if img.mode not in ("RGB", "RGBA", "L", "LA"):  # palette, 16-bit...: reduce() lacks them
+            img = img.convert("RGBA" if _transparent(img) else "RGB")
+        img = img.reduce(factor)  # before _rgb's copies: a 40 Mpx palette PNG peaked at 420 MB
     return _rgb(img)
+
+
+def _transparent(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
 
 
 def _fast_png(img: Image.Image) -> np.ndarray | None:
