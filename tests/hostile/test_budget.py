@@ -97,3 +97,33 @@ def test_frames_of_a_huge_gif_are_counted_only_up_to_the_cap():
         load_query(
             gif_bomb(16, 16, 5000), QueryLimits(max_decoded_frames=5000), cancel=lambda: next(gone)
         )
+
+
+def test_cancel_from_another_thread_stops_a_long_decode():
+    """As the server uses it: the search runs on a worker thread, the event is set elsewhere
+    (the client went away) and the worker stops within a frame instead of decoding ~8 s."""
+    data = gif_bomb(3840, 2160, 119)  # within every cap: 119 frames of 8.3 Mpx
+    started, gone = threading.Event(), threading.Event()
+    asked = 0
+    outcome: list[BaseException] = []
+
+    def cancel() -> bool:
+        nonlocal asked
+        asked += 1
+        started.set()
+        return gone.is_set()
+
+    def work() -> None:
+        try:
+            load_query(data, cancel=cancel)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert started.wait(5)
+    gone.set()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], QueryCancelled)
+    assert asked < 119
