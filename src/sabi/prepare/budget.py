@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sabi.errors import OverBudget, QueryCancelled
+from sabi.errors import BadInput, OverBudget, QueryCancelled
 
 Cancel = Callable[[], bool]  # true once the work is no longer wanted (e.g. Event.is_set)
 
@@ -66,3 +66,29 @@ class DecodeBudget:
                 "send a still image or a shorter, smaller clip"
             )
         self.check()
+
+
+def check_shape(width: int, height: int, max_aspect: float) -> None:
+    """A query is scaled to the index's width: a 10x30000 strip would become a 320x960000
+    image (a gigabyte); no scene of a show has such a shape."""
+    if max(width, height) > max_aspect * max(1, min(width, height)):
+        raise BadInput(
+            f"the image is {width}x{height} pixels; sides more than {max_aspect:g} "
+            "times apart cannot be a scene of a show"
+        )
+
+
+def check_moving(width: int, height: int, most: int) -> None:
+    """Frames of an animation or video are decoded whole, one after another, several copies
+    of the canvas alive at once: their size is capped below a still image's."""
+    if width * height > most:
+        raise OverBudget(
+            f"the animation or video is {width}x{height} pixels a frame; "
+            f"at most {most:,} are accepted"
+        )
+
+
+def reason(exc: BaseException) -> str:
+    """The first line of a decoder's error, short enough for an error message."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -13,16 +13,14 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import av
 import numpy as np
-from av.container import InputContainer
-from av.video.stream import VideoStream
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
-from sabi.errors import BadInput, OverBudget, SabiError, TooLarge
+from sabi.errors import BadInput, SabiError, TooLarge
 from sabi.prepare.borders import detect_crop
-from sabi.prepare.budget import Cancel, DecodeBudget
-from sabi.prepare.formats import av_options, image_formats, video_format
+from sabi.prepare.budget import Cancel, DecodeBudget, check_moving, check_shape, reason
+from sabi.prepare.formats import image_formats
+from sabi.prepare.query_video import video_frames
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,9 @@ def load_query(
         return _from_image(data, limits, budget)
     except _NotAnImage:
         pass
-    return _from_video(data, limits, budget)
+    decoded = video_frames(data, limits, budget)
+    picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
+    return [QueryFrame(*decoded[i]) for i in sorted(set(picks.astype(int)))]
 
 
 class _NotAnImage(Exception):
@@ -109,7 +109,7 @@ def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         except (SabiError, MemoryError):
             raise
         except Exception as exc:
-            raise BadInput(f"the image cannot be read: {_reason(exc)}") from exc
+            raise BadInput(f"the image cannot be read: {reason(exc)}") from exc
         try:
             return _image_frames(img, limits, budget)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -117,7 +117,7 @@ def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[
         except (SabiError, MemoryError):
             raise
         except Exception as exc:
-            raise BadInput(f"the image is damaged or truncated: {_reason(exc)}") from exc
+            raise BadInput(f"the image is damaged or truncated: {reason(exc)}") from exc
 
 
 def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
@@ -128,7 +128,7 @@ def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -
         raise TooLarge(
             f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
         )
-    _check_shape(w, h, limits)
+    check_shape(w, h, limits.max_aspect)
     n = _frame_count(img, limits.max_decoded_frames, budget)
     if n <= 1:
         return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
@@ -137,11 +137,6 @@ def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -
 
 def _bomb(limits: QueryLimits) -> TooLarge:
     return TooLarge(f"the image is too large to decode safely (over {limits.max_pixels:,} pixels)")
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0][:200]
 
 
 def _decode_still(img: Image.Image, shrink_to: int) -> np.ndarray:
@@ -226,7 +221,7 @@ def _animated(
     """Every frame up to the caps is decoded (each is drawn over the one before), but only the
     wanted ones are kept, shrunk to ``shrink_to`` wide so memory stays flat."""
     n = min(n, limits.max_decoded_frames)
-    _check_moving(img.width, img.height, limits)
+    check_moving(img.width, img.height, min(limits.max_pixels, limits.max_animated_pixels))
     budget.reserve(n, img.width, img.height)
     wanted = set(np.linspace(0, n - 1, min(n, limits.max_frames)).round().astype(int).tolist())
     frames, t = [], 0.0
@@ -241,82 +236,6 @@ def _animated(
             )
         t += (frame.info.get("duration") or 100) / 1000.0
     return frames
-
-
-def _from_video(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
-    fmt = video_format(data)  # refuses anything off the list before FFmpeg sees it
-    try:
-        container = av.open(io.BytesIO(data), mode="r", format=fmt, options=av_options(fmt))
-    except MemoryError:
-        raise
-    except Exception as exc:  # FFmpeg's errors, and PyAV's own on what it cannot map
-        raise BadInput(f"the video cannot be read: {_reason(exc)}") from exc
-    try:
-        if not container.streams.video:
-            raise BadInput("the file has no picture (no video stream)")
-        stream = container.streams.video[0]
-        cc = stream.codec_context
-        _check_moving(cc.width, cc.height, limits)
-        _check_shape(cc.width, cc.height, limits)
-        if stream.frames:  # declared; a file that lies is still stopped by spend()
-            budget.reserve(min(stream.frames, limits.max_decoded_frames), cc.width, cc.height)
-        decoded = _decode_video(container, stream, limits, budget)
-    except (SabiError, MemoryError):
-        raise
-    except Exception as exc:
-        raise BadInput(f"the video cannot be decoded: {_reason(exc)}") from exc
-    finally:
-        container.close()
-    if not decoded:
-        raise BadInput("no frame could be decoded from the file")
-    picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
-    return [QueryFrame(decoded[i][0], decoded[i][1]) for i in sorted(set(picks.astype(int)))]
-
-
-def _check_shape(width: int, height: int, limits: QueryLimits) -> None:
-    """A query is scaled to the index's width: a 10x30000 strip would become a 320x960000
-    image (a gigabyte); no scene of a show has such a shape."""
-    if max(width, height) > limits.max_aspect * max(1, min(width, height)):
-        raise BadInput(
-            f"the image is {width}x{height} pixels; sides more than {limits.max_aspect:g} "
-            "times apart cannot be a scene of a show"
-        )
-
-
-def _check_moving(width: int, height: int, limits: QueryLimits) -> None:
-    most = min(limits.max_pixels, limits.max_animated_pixels)
-    if width * height > most:
-        raise OverBudget(
-            f"the animation or video is {width}x{height} pixels a frame; "
-            f"at most {most:,} are accepted"
-        )
-
-
-def _decode_video(
-    container: InputContainer, stream: VideoStream, limits: QueryLimits, budget: DecodeBudget
-) -> list[tuple[float, np.ndarray]]:
-    """Frames from the start, up to the caps, thinned as they come to keep memory flat; the
-    budget is checked on every packet, so a stream of undecodable packets cannot run on."""
-    decoded: list[tuple[float, np.ndarray]] = []
-    start = None
-    count = 0
-    for packet in container.demux(stream):
-        budget.check()
-        for frame in packet.decode():
-            budget.spend(frame.width, frame.height)
-            count += 1
-            if count > limits.max_decoded_frames:
-                return decoded
-            t = float(frame.time or 0.0)
-            start = t if start is None else start
-            if t - start > limits.max_seconds:
-                return decoded
-            w = min(frame.width, 640)
-            h = max(2, round(frame.height * w / max(1, frame.width)))
-            decoded.append((t - start, frame.to_ndarray(width=w, height=h, format="rgb24")))
-            if len(decoded) > 4 * limits.max_frames:
-                decoded = decoded[::2]
-    return decoded
 
 
 def prepare_query_frames(
