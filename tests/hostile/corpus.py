@@ -86,6 +86,15 @@ def gif_bomb(width: int = 5000, height: int = 5000, frames: int = 3000) -> bytes
     return bytes(out + frame * frames + b"\x3b")
 
 
+def gif_growing(side: int = 3000) -> bytes:
+    """A 16x16 canvas whose second frame is side x side: Pillow grows the image to fit, past
+    the size checked when the file was opened. The big frame is Pillow's own encoding."""
+    big = encode(Image.new("P", (side, side), 0), "GIF")
+    at = big.index(b"\x2c" + struct.pack("<HHHH", 0, 0, side, side))
+    small = gif_bomb(16, 16, 1)
+    return small[:-1] + b"\x21\xf9\x04\x00\x01\x00\x00\x00" + big[at:-1] + b"\x3b"
+
+
 def animated_gif(frames: int = 12, size: tuple[int, int] = (160, 90)) -> bytes:
     imgs = [picture(*size, seed=i) for i in range(frames)]
     return encode(imgs[0], "GIF", save_all=True, append_images=imgs[1:], duration=80, loop=0)
@@ -200,6 +209,7 @@ CASES: list[Case] = [
     # cut just after the second frame's image separator: Pillow raised struct.error (a 500)
     Case("gif-cut-in-descriptor", lambda: gif_bomb(16, 16, 3)[:70]),
     Case("gif-bomb", gif_bomb),
+    Case("gif-growing-canvas", gif_growing),
     Case("gif-many-frames", lambda: gif_bomb(1000, 1000, 60_000), slow=True),
     Case("gif-many-small-frames", lambda: gif_bomb(400, 400, 3000), ok=True, slow=True),
 ]

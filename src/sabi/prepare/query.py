@@ -221,13 +221,15 @@ def _animated(
     """Every frame up to the caps is decoded (each is drawn over the one before), but only the
     wanted ones are kept, shrunk to ``shrink_to`` wide so memory stays flat."""
     n = min(n, limits.max_decoded_frames)
-    check_moving(img.width, img.height, min(limits.max_pixels, limits.max_animated_pixels))
+    most = min(limits.max_pixels, limits.max_animated_pixels)
+    check_moving(img.width, img.height, most)
     budget.reserve(n, img.width, img.height)
     wanted = set(np.linspace(0, n - 1, min(n, limits.max_frames)).round().astype(int).tolist())
     frames, t = [], 0.0
     for i, frame in enumerate(ImageSequence.Iterator(img)):
         if i >= n or t > limits.max_seconds:
             break
+        check_moving(frame.width, frame.height, most)  # a GIF frame can grow the canvas
         budget.spend(frame.width, frame.height)
         if i in wanted:
             rgb = _rgb(frame)
