@@ -12,7 +12,7 @@ everything they do can be done, and tested, without either.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from pathlib import Path
@@ -159,12 +159,18 @@ class Sabi:
         show_id: int | None = None,
         tag: str | None = None,
         limit: int | None = None,
+        cancel: Callable[[], bool] | None = None,
+        deadline: float | None = None,
     ) -> SearchResponse:
+        """``cancel`` (called between decoded frames; true stops with QueryCancelled) and
+        ``deadline`` (a ``time.monotonic()`` value) bound the query's decoding."""
         return self.searcher.search_bytes(
             data,
             cut_borders=cut_borders,
             filters=Filters(show=show, show_id=show_id, tag=tag),
             limit=limit,
+            cancel=cancel,
+            deadline=deadline,
         )
 
     def remove(

@@ -57,6 +57,14 @@ class TooLarge(BadInput):
     status = 413
 
 
+class OverBudget(TooLarge):
+    """A query needs more decoding (frames x pixels, or seconds) than one search may spend."""
+
+
+class QueryCancelled(BadInput):
+    """The search was called off (its client went away) while the query was being decoded."""
+
+
 class VideoError(SabiError):
     """A video could not be opened or decoded."""
 

@@ -1,8 +1,10 @@
 """Turn untrusted query bytes (an image, a GIF, a short video) into a few RGB frames.
 
-Everything here assumes hostile input: sizes are checked before pixels are decoded
-(decompression bombs), animated and video queries are capped in frames and seconds, and every
-failure becomes a BadInput with a reason a person can read.
+Everything here assumes hostile input: only an allow-list of formats is opened, chosen from
+the bytes before decoding (sabi.prepare.formats); sizes are checked before pixels are decoded
+(decompression bombs); animated and video queries are capped in frames and seconds and spend a
+budget of decoded pixels and time that a cancel hook can cut short (sabi.prepare.budget); and
+every failure becomes a BadInput with a reason a person can read.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import av
 import numpy as np
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
-from sabi.errors import BadInput, TooLarge
+from sabi.errors import BadInput, SabiError, TooLarge
 from sabi.prepare.borders import detect_crop
+from sabi.prepare.budget import Cancel, DecodeBudget, check_moving, check_shape, reason
+from sabi.prepare.formats import image_formats
+from sabi.prepare.query_video import video_frames
 
 
 @dataclass(frozen=True)
@@ -35,18 +39,46 @@ class QueryLimits:
     # box-reduced to no less than it: the query is scaled down to ``resolution`` anyway, and
     # decoding a phone-sized screenshot whole is most of a search's time. 0: full size.
     shrink_to: int = 0
+    # The decoding one query may cost: pixels decoded over all its frames (an animation or a
+    # video is refused, 413, when it declares or reaches more; about 7 s of one core at the
+    # ~150 Mpx/s GIF and VP9 decode here), and seconds of decoding.
+    max_decode_pixels: int = 1_000_000_000
+    max_decode_seconds: float = 20.0
+    # Pixels a frame of an animation or video may have (4K UHD): an animated GIF is drawn
+    # frame over frame in RGBA at full canvas size, several copies at once.
+    max_animated_pixels: int = 3840 * 2160
+    # The longer side may be at most this many times the shorter (a long phone screenshot is
+    # about 1:10): the query is scaled to the index's width, and a 10x30000 strip is not a scene.
+    max_aspect: float = 20.0
 
 
-def load_query(data: bytes, limits: QueryLimits | None = None) -> list[QueryFrame]:
-    """Frames of an image/GIF/video query, evenly spread over an animated one."""
+def load_query(
+    data: bytes,
+    limits: QueryLimits | None = None,
+    *,
+    cancel: Cancel | None = None,
+    deadline: float | None = None,
+) -> list[QueryFrame]:
+    """Frames of an image/GIF/video query, evenly spread over an animated one.
+
+    ``cancel`` is called between frames; once it returns true decoding stops with
+    QueryCancelled (the server passes its client-gone event's ``is_set``). ``deadline``, a
+    ``time.monotonic()`` value, can end decoding sooner than ``limits.max_decode_seconds``.
+    """
     limits = limits or QueryLimits()
     if not data:
         raise BadInput("the file is empty")
+    budget = DecodeBudget.start(
+        limits.max_decode_pixels, limits.max_decode_seconds, cancel=cancel, deadline=deadline
+    )
+    budget.check()
     try:
-        return _from_image(data, limits)
+        return _from_image(data, limits, budget)
     except _NotAnImage:
         pass
-    return _from_video(data, limits)
+    decoded = video_frames(data, limits, budget)
+    picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
+    return [QueryFrame(*decoded[i]) for i in sorted(set(picks.astype(int)))]
 
 
 class _NotAnImage(Exception):
@@ -54,7 +86,7 @@ class _NotAnImage(Exception):
 
 
 def _rgb(img: Image.Image) -> np.ndarray:
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    if _transparent(img):
         img = img.convert("RGBA")
         canvas = Image.new("RGB", img.size, (0, 0, 0))
         canvas.paste(img, mask=img.getchannel("A"))
@@ -62,33 +94,49 @@ def _rgb(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"))
 
 
-def _from_image(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
+def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
+    """Pillow, restricted to the listed formats. Its plugins meet damaged files with all kinds
+    of exceptions (struct.error, IndexError, EOFError...), so anything that is not one of ours
+    is the file's fault: a BadInput, never a 500."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(io.BytesIO(data), formats=image_formats())
         except UnidentifiedImageError as exc:
             raise _NotAnImage from exc
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise TooLarge(
-                f"the image is too large to decode safely (over {limits.max_pixels:,} pixels)"
-            ) from exc
-        except OSError as exc:
-            raise BadInput(f"the image cannot be read: {exc}") from exc
-        w, h = img.size
-        if w < 1 or h < 1:
-            raise BadInput("the image has no pixels")
-        if w * h > limits.max_pixels:
-            raise TooLarge(
-                f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
-            )
+            raise _bomb(limits) from exc
+        except (SabiError, MemoryError):
+            raise
+        except Exception as exc:
+            raise BadInput(f"the image cannot be read: {reason(exc)}") from exc
         try:
-            n = getattr(img, "n_frames", 1)
-            if n <= 1:
-                return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
-            return _animated(img, n, limits)
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise BadInput(f"the image is damaged or truncated: {exc}") from exc
+            return _image_frames(img, limits, budget)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb(limits) from exc
+        except (SabiError, MemoryError):
+            raise
+        except Exception as exc:
+            raise BadInput(f"the image is damaged or truncated: {reason(exc)}") from exc
+
+
+def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
+    w, h = img.size
+    if w < 1 or h < 1:
+        raise BadInput("the image has no pixels")
+    if w * h > limits.max_pixels:
+        raise TooLarge(
+            f"the image is {w}x{h} pixels; at most {limits.max_pixels:,} pixels are accepted"
+        )
+    check_shape(w, h, limits.max_aspect)
+    n = _frame_count(img, limits.max_decoded_frames, budget)
+    if n <= 1:
+        return [QueryFrame(0.0, _decode_still(img, limits.shrink_to))]
+    return _animated(img, n, limits, budget)
+
+
+def _bomb(limits: QueryLimits) -> TooLarge:
+    return TooLarge(f"the image is too large to decode safely (over {limits.max_pixels:,} pixels)")
 
 
 def _decode_still(img: Image.Image, shrink_to: int) -> np.ndarray:
@@ -103,9 +151,15 @@ def _decode_still(img: Image.Image, shrink_to: int) -> np.ndarray:
         img.draft(img.mode, (shrink_to, max(1, h * shrink_to // w)))
     img.load()
     factor = img.width // shrink_to
-    if factor >= 2 and img.mode in ("RGB", "RGBA", "L", "LA"):
-        img = img.reduce(factor)
+    if factor >= 2:
+        if img.mode not in ("RGB", "RGBA", "L", "LA"):  # palette, 16-bit...: reduce() lacks them
+            img = img.convert("RGBA" if _transparent(img) else "RGB")
+        img = img.reduce(factor)  # before _rgb's copies: a 40 Mpx palette PNG peaked at 420 MB
     return _rgb(img)
+
+
+def _transparent(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
 
 
 def _fast_png(img: Image.Image) -> np.ndarray | None:
@@ -136,53 +190,54 @@ def _fast_png(img: Image.Image) -> np.ndarray | None:
     return rgb
 
 
-def _animated(img: Image.Image, n: int, limits: QueryLimits) -> list[QueryFrame]:
+def _frame_count(img: Image.Image, cap: int, budget: DecodeBudget) -> int:
+    """Frames in ``img``, counted no further than ``cap``.
+
+    Pillow counts a GIF's frames by reading through all of them: a 25 MB GIF of a million tiny
+    frames takes seconds to count before anything is decoded. The same header walk (Pillow's
+    own ``_seek(frame, False)``, which reads no pixels) is done here with a cap and the budget's
+    deadline and cancel checks. Other formats declare their count in a header.
+    """
+    walk = getattr(img, "_seek", None)
+    if img.format != "GIF" or walk is None or getattr(img, "_n_frames", None) is not None:
+        return int(getattr(img, "n_frames", 1))
+    n = 1
+    try:
+        while n <= cap:
+            if n % 256 == 0:
+                budget.check()
+            walk(n, False)
+            n += 1
+    except EOFError:
+        pass
+    finally:
+        img.seek(0)
+    return n
+
+
+def _animated(
+    img: Image.Image, n: int, limits: QueryLimits, budget: DecodeBudget
+) -> list[QueryFrame]:
+    """Every frame up to the caps is decoded (each is drawn over the one before), but only the
+    wanted ones are kept, shrunk to ``shrink_to`` wide so memory stays flat."""
     n = min(n, limits.max_decoded_frames)
+    most = min(limits.max_pixels, limits.max_animated_pixels)
+    check_moving(img.width, img.height, most)
+    budget.reserve(n, img.width, img.height)
     wanted = set(np.linspace(0, n - 1, min(n, limits.max_frames)).round().astype(int).tolist())
     frames, t = [], 0.0
     for i, frame in enumerate(ImageSequence.Iterator(img)):
         if i >= n or t > limits.max_seconds:
             break
+        check_moving(frame.width, frame.height, most)  # a GIF frame can grow the canvas
+        budget.spend(frame.width, frame.height)
         if i in wanted:
-            frames.append(QueryFrame(t, _rgb(frame)))
+            rgb = _rgb(frame)
+            frames.append(
+                QueryFrame(t, _shrink(rgb, limits.shrink_to) if limits.shrink_to else rgb)
+            )
         t += (frame.info.get("duration") or 100) / 1000.0
     return frames
-
-
-def _from_video(data: bytes, limits: QueryLimits) -> list[QueryFrame]:
-    try:
-        container = av.open(io.BytesIO(data), mode="r")
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise BadInput("not an image or video sabi can read") from exc
-    try:
-        if not container.streams.video:
-            raise BadInput("the file has no picture (no video stream)")
-        stream = container.streams.video[0]
-        cc = stream.codec_context
-        if cc.width * cc.height > limits.max_pixels:
-            raise TooLarge(f"the video is {cc.width}x{cc.height}; too many pixels per frame")
-        decoded: list[tuple[float, np.ndarray]] = []
-        start = None
-        for i, frame in enumerate(container.decode(stream)):
-            if i >= limits.max_decoded_frames:
-                break
-            t = float(frame.time or 0.0)
-            start = t if start is None else start
-            if t - start > limits.max_seconds:
-                break
-            w = min(frame.width, 640)
-            h = max(2, round(frame.height * w / max(1, frame.width)))
-            decoded.append((t - start, frame.to_ndarray(width=w, height=h, format="rgb24")))
-            if len(decoded) > 4 * limits.max_frames:  # keep memory flat: thin as we go
-                decoded = decoded[::2]
-    except av.FFmpegError as exc:
-        raise BadInput(f"the video cannot be decoded: {exc}") from exc
-    finally:
-        container.close()
-    if not decoded:
-        raise BadInput("no frame could be decoded from the file")
-    picks = np.linspace(0, len(decoded) - 1, min(len(decoded), limits.max_frames)).round()
-    return [QueryFrame(decoded[i][0], decoded[i][1]) for i in sorted(set(picks.astype(int)))]
 
 
 def prepare_query_frames(

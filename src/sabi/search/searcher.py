@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sabi.catalog import Catalog
 from sabi.describe.base import Embedder
 from sabi.errors import BadInput
+from sabi.prepare.budget import Cancel
 from sabi.prepare.query import (
     QueryFrame,
     QueryLimits,
@@ -55,10 +56,12 @@ class Searcher:
         cut_borders: bool | None = None,
         filters: Filters | None = None,
         limit: int | None = None,
+        cancel: Cancel | None = None,
+        deadline: float | None = None,
     ) -> SearchResponse:
-        return self.search_frames(
-            load_query(data, self.limits), cut_borders=cut_borders, filters=filters, limit=limit
-        )
+        """``cancel`` and ``deadline`` bound the query's decoding (see ``load_query``)."""
+        frames = load_query(data, self.limits, cancel=cancel, deadline=deadline)
+        return self.search_frames(frames, cut_borders=cut_borders, filters=filters, limit=limit)
 
     def search_frames(
         self,
