@@ -135,6 +135,15 @@ class Settings(BaseSettings):
     max_query_seconds: float = Field(
         60.0, gt=0, description="Read at most this much of a video/GIF query."
     )
+    max_decode_pixels: int = Field(
+        1_000_000_000,
+        ge=1,
+        description="Decoding budget of one query: pixels over all its frames (about 7 s of "
+        "one core); an animation or video declaring or reaching more is refused (413).",
+    )
+    max_decode_seconds: float = Field(
+        20.0, gt=0, description="Decoding budget of one query, in seconds (then 413)."
+    )
     mirror: bool = Field(
         False,
         description="Also search the query's mirror image, for flipped re-uploads (SSCD is "

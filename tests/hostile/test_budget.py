@@ -127,3 +127,17 @@ def test_cancel_from_another_thread_stops_a_long_decode():
     assert not worker.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], QueryCancelled)
     assert asked < 119
+
+
+def test_the_budget_is_a_setting(tmp_path):
+    """`max_decode_pixels` in the settings reaches the decoder of every search."""
+    from sabi.app import Sabi
+
+    data = animated_gif(frames=12, size=(160, 90))
+    with Sabi.open(data_dir=tmp_path, descriptor="dhash") as sabi:
+        assert sabi.search(data).result == []  # an empty library: decoded, nothing found
+    with (
+        Sabi.open(data_dir=tmp_path, descriptor="dhash", max_decode_pixels=5 * 160 * 90) as sabi,
+        pytest.raises(OverBudget),
+    ):
+        sabi.search(data)

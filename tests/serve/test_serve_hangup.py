@@ -10,8 +10,6 @@ import threading
 import httpx
 import pytest
 
-from sabi.serve.hangup import SEARCH_TAKES_CANCEL
-
 
 class _Records(logging.Handler):
     """Log records of the server's loggers; ``seen`` is set by the first hang-up line or
@@ -98,7 +96,6 @@ def test_hang_up_during_search_refunds_the_quota(make_server, index_copy, bunny_
     assert httpx.get(f"{live.url}/me").json()["quotaUsed"] == 0
 
 
-@pytest.mark.skipif(not SEARCH_TAKES_CANCEL, reason="Sabi.search has no cancel hook yet")
 def test_hang_up_during_search_cancels_it(make_server, bunny_frame, monkeypatch):
     live = make_server()
     seen = _hang_up_mid_search(live, bunny_frame, monkeypatch)

@@ -47,6 +47,8 @@ class Searcher:
             max_frames=settings.query_frames,
             max_seconds=settings.max_query_seconds,
             shrink_to=2 * settings.resolution,
+            max_decode_pixels=settings.max_decode_pixels,
+            max_decode_seconds=settings.max_decode_seconds,
         )
 
     def search_bytes(

@@ -10,20 +10,13 @@ for the search is given back by the route).
 from __future__ import annotations
 
 import asyncio
-import inspect
 import threading
 from collections.abc import Coroutine
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 
-from sabi.app import Sabi
-
 POLL_SECONDS = 0.25
-
-# CANCEL SEAM: Sabi.search takes ``cancel=`` (a Callable[[], bool]) once h-decode's query
-# budget is merged; until then the client-gone event only stops the waiting, not the thread.
-SEARCH_TAKES_CANCEL = "cancel" in inspect.signature(Sabi.search).parameters
 
 
 async def _watch(request: Request, gone: threading.Event) -> None:

@@ -17,7 +17,7 @@ from sabi.errors import BadInput
 from sabi.search.models import SearchResponse
 from sabi.serve.anilist import short_info, show_rows
 from sabi.serve.fetch import fetch_url
-from sabi.serve.hangup import SEARCH_TAKES_CANCEL, until_done
+from sabi.serve.hangup import until_done
 from sabi.serve.http_errors import ERRORS, rate_limit_headers
 from sabi.serve.inputs import no_input, read_query
 from sabi.serve.keys import Caller
@@ -159,7 +159,6 @@ async def search(
     data = await query_bytes(request, state, params.url)
     charge = state.limiter.charge(who)  # taken now, so concurrent searches cannot overspend
     gone = threading.Event()  # set if the client hangs up while the search runs
-    hook: dict[str, Any] = {"cancel": gone.is_set} if SEARCH_TAKES_CANCEL else {}
     try:
         work = state.search_pool.run(
             state.sabi.search,
@@ -169,7 +168,7 @@ async def search(
             show_id=params.show_id,
             tag=params.tag,
             limit=params.limit,
-            **hook,
+            cancel=gone.is_set,  # decoding stops between frames once the client is gone
         )
         answer = await until_done(request, work, gone)
     except BaseException:  # it did not run to the end (busy, undecodable, cancelled): free
