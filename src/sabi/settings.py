@@ -196,6 +196,12 @@ class Settings(BaseSettings):
     search_queue: int = Field(
         8, ge=0, description="Searches that may wait for a worker; beyond that: 503 at once."
     )
+    max_connections: int = Field(
+        16,
+        ge=1,
+        description="Requests the server holds at once (uploads being read included); beyond "
+        "that uvicorn answers 503 before reading them, so an overload cannot queue up work.",
+    )
     preview_workers: int = Field(2, ge=1, description="Preview clips/stills encoded at once.")
     preview_ttl: int = Field(
         3600,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
+import httpx
 import pytest
 
 from sabi.errors import Overloaded
@@ -75,3 +77,28 @@ def test_overloaded_server_says_503(make_server, bunny_frame, monkeypatch):
     t.join()
     assert r.status_code == 503 and "busy" in r.json()["error"]
     assert results["first"].status_code == 200
+
+
+def test_requests_beyond_max_connections_get_503_at_once(make_server):
+    """Uploads still arriving count against `max_connections`: the next request is refused by
+    uvicorn before the app (or its body) is touched, and the server serves again after."""
+    import socket
+
+    live = make_server(max_connections=2)
+    head = (
+        b"POST /search HTTP/1.1\r\nhost: x\r\ncontent-type: image/jpeg\r\n"
+        b"content-length: 100000\r\n\r\n"
+    )
+    socks = [socket.create_connection(("127.0.0.1", live.port), timeout=20) for _ in range(2)]
+    try:
+        for s in socks:  # two uploads that never finish: both held by the server
+            s.sendall(head + b"\xff" * 1000)
+        time.sleep(0.5)
+        assert httpx.get(f"{live.url}/status", timeout=20).status_code == 503
+    finally:
+        for s in socks:
+            s.close()
+    deadline = time.monotonic() + 20
+    while httpx.get(f"{live.url}/status", timeout=20).status_code != 200:
+        assert time.monotonic() < deadline, "the server did not recover"
+        time.sleep(0.2)

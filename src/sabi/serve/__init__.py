@@ -37,10 +37,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's proxy options: ``X-Forwarded-For``/``-Proto`` are believed only from the
-    ``trusted_proxies`` addresses (uvicorn alone would believe any local process)."""
+    """uvicorn's options: ``X-Forwarded-For``/``-Proto`` are believed only from the
+    ``trusted_proxies`` addresses (uvicorn alone would believe any local process); at most
+    ``max_connections`` requests are held, the rest get uvicorn's own 503 before their body is
+    read (under overload the event loop would otherwise spend its time reading uploads that the
+    search pool will refuse anyway)."""
     trusted = settings.trusted_proxies.strip()
-    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None}
+    return {
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": trusted or None,
+        "limit_concurrency": settings.max_connections,
+    }
 
 
 def run(settings: Settings, host: str, port: int, log_level: str = "info") -> None:
