@@ -22,7 +22,10 @@ from sabi.errors import VideoError
 from sabi.prepare.borders import Crop, detect_crop
 
 log = logging.getLogger(__name__)
-av.logging.set_level(av.logging.PANIC)
+# No Python log callback for FFmpeg (PyAV's default, said explicitly): with one installed, an
+# FFmpeg worker thread that logs waits for the GIL while the thread freeing its codec context
+# holds the GIL and waits for that worker: `sabi index` hung now and then (PyAV issue #751).
+av.logging.set_level(None)
 
 MAX_BAD_PACKETS = 50  # a few damaged packets are skipped; more means the file is broken
 
