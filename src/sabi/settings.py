@@ -199,8 +199,9 @@ class Settings(BaseSettings):
     max_connections: int = Field(
         16,
         ge=1,
-        description="Requests the server holds at once (uploads being read included); beyond "
-        "that uvicorn answers 503 before reading them, so an overload cannot queue up work.",
+        description="Open connections the server allows (uploads being read included); a "
+        "request arriving when that many are open gets 503 before it is read, so an overload "
+        "cannot queue up work.",
     )
     preview_workers: int = Field(2, ge=1, description="Preview clips/stills encoded at once.")
     preview_ttl: int = Field(

@@ -84,16 +84,17 @@ def test_requests_beyond_max_connections_get_503_at_once(make_server):
     uvicorn before the app (or its body) is touched, and the server serves again after."""
     import socket
 
-    live = make_server(max_connections=2)
+    live = make_server(max_connections=3)  # uvicorn refuses once open connections reach it
     head = (
         b"POST /search HTTP/1.1\r\nhost: x\r\ncontent-type: image/jpeg\r\n"
         b"content-length: 100000\r\n\r\n"
     )
-    socks = [socket.create_connection(("127.0.0.1", live.port), timeout=20) for _ in range(2)]
+    socks = []
     try:
-        for s in socks:  # two uploads that never finish: both held by the server
-            s.sendall(head + b"\xff" * 1000)
-        time.sleep(0.5)
+        for _ in range(2):  # two uploads that never finish: both held by the server
+            socks.append(socket.create_connection(("127.0.0.1", live.port), timeout=20))
+            socks[-1].sendall(head + b"\xff" * 1000)
+            time.sleep(0.3)
         assert httpx.get(f"{live.url}/status", timeout=20).status_code == 503
     finally:
         for s in socks:
