@@ -7,11 +7,13 @@ words, not FastAPI's 422.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from sabi.errors import BadInput
 from sabi.search.models import SearchResponse
@@ -157,7 +159,10 @@ async def search(
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
     data = await query_bytes(request, state, params.url)
-    charge = state.limiter.charge(who)  # taken now, so concurrent searches cannot overspend
+    # Taken now, so concurrent searches cannot overspend; a database write, so off the event
+    # loop (on it, every search's commit stalled all other requests, and an indexer writing
+    # to the same SQLite file stalled them for its busy waits).
+    charge = await run_in_threadpool(state.limiter.charge, who)
     gone = threading.Event()  # set if the client hangs up while the search runs
     try:
         work = state.search_pool.run(
@@ -171,8 +176,11 @@ async def search(
             cancel=gone.is_set,  # decoding stops between frames once the client is gone
         )
         answer = await until_done(request, work, gone)
-    except BaseException:  # it did not run to the end (busy, undecodable, cancelled): free
+    except asyncio.CancelledError:  # the request itself was cancelled: no awaiting now
         state.limiter.refund(charge)
+        raise
+    except BaseException:  # it did not run to the end (busy, undecodable, client gone): free
+        await run_in_threadpool(state.limiter.refund, charge)
         raise
     result = with_previews(answer, state, root, params.anilist_info)
     return SearchOut(
