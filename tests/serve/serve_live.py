@@ -61,3 +61,18 @@ def settings_for(data_dir, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings.model_validate(values)
+
+
+def hold_searches(live: LiveServer, monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
+    """Make the server's searches wait: ``entered`` is set when one starts, and it goes on
+    once ``release`` is set (so a test can fill the search pool on purpose)."""
+    entered, release = threading.Event(), threading.Event()
+    real = live.state.sabi.search
+
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(live.state.sabi, "search", slow)
+    return entered, release

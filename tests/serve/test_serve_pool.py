@@ -8,6 +8,7 @@ import time
 
 import httpx
 import pytest
+from serve_live import hold_searches
 
 from sabi.errors import Overloaded
 from sabi.serve.pool import BoundedPool
@@ -55,15 +56,7 @@ def test_overloaded_server_says_503(make_server, bunny_frame, monkeypatch):
     import httpx
 
     live = make_server(search_workers=1, search_queue=0)
-    entered, release = threading.Event(), threading.Event()
-    real = live.state.sabi.search
-
-    def slow(*args, **kwargs):
-        entered.set()
-        release.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(live.state.sabi, "search", slow)
+    entered, release = hold_searches(live, monkeypatch)
     results = {}
 
     def first():

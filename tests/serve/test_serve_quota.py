@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from serve_live import hold_searches
 
 from sabi.catalog import Catalog
 from sabi.errors import QuotaSpent
@@ -27,15 +28,7 @@ def test_failed_searches_cost_nothing(make_server, index_copy, bunny_frame):
 
 def test_busy_search_costs_nothing(make_server, index_copy, bunny_frame, monkeypatch):
     live = make_server(data_dir=index_copy, anonymous_quota=2, search_workers=1, search_queue=0)
-    entered, release = threading.Event(), threading.Event()
-    real = live.state.sabi.search
-
-    def slow(*args, **kwargs):
-        entered.set()
-        release.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(live.state.sabi, "search", slow)
+    entered, release = hold_searches(live, monkeypatch)
     with ThreadPoolExecutor(1) as ex:
         first = ex.submit(httpx.post, f"{live.url}/search", content=bunny_frame[1], timeout=60)
         assert entered.wait(30)
@@ -97,15 +90,7 @@ def test_full_pool_refuses_before_the_upload(make_server, index_copy, bunny_fram
     import socket
 
     live = make_server(search_workers=1, search_queue=0)
-    entered, release = threading.Event(), threading.Event()
-    real = live.state.sabi.search
-
-    def slow(*args, **kwargs):
-        entered.set()
-        release.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(live.state.sabi, "search", slow)
+    entered, release = hold_searches(live, monkeypatch)
     with ThreadPoolExecutor(1) as ex:
         first = ex.submit(httpx.post, f"{live.url}/search", content=bunny_frame[1], timeout=60)
         assert entered.wait(30)
