@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from sabi import __version__
-from sabi.errors import BadInput, TooLarge, UrlRefused
+from sabi.errors import BadInput, UrlRefused
+from sabi.serve.capped import read_capped
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -168,23 +169,21 @@ async def _get(
             return location
         if response.status_code >= 400:
             raise BadInput(f"the URL answered HTTP {response.status_code}")
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise TooLarge(f"the file at the URL is larger than {max_bytes // 1_000_000} MB")
-        body = bytearray()
-        async for chunk in response.aiter_raw():
-            body += chunk
-            if len(body) > max_bytes:
-                raise TooLarge(f"the file at the URL is larger than {max_bytes // 1_000_000} MB")
-        return bytes(_decode(body, response))
+        body = await read_capped(
+            response.aiter_raw(),
+            response.headers.get("content-length"),
+            max_bytes,
+            f"the file at the URL is larger than {max_bytes // 1_000_000} MB",
+        )
+        return _decode(body, response)
     finally:
         await response.aclose()
 
 
-def _decode(body: bytearray, response: httpx.Response) -> bytes:
+def _decode(body: bytes, response: httpx.Response) -> bytes:
     """Images are sent uncompressed in practice; a gzip'd body is refused rather than inflated
     without a bound."""
     encoding = response.headers.get("content-encoding", "identity").lower()
     if encoding not in ("", "identity"):
         raise BadInput(f"the URL sent a {encoding}-encoded body, which sabi does not unpack")
-    return bytes(body)
+    return body

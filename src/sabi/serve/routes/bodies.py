@@ -15,21 +15,18 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from sabi.errors import TooLarge
+from sabi.serve.capped import read_capped as capped
 from sabi.serve.routes.deps import server_state
 
 
 async def read_capped(request: Request, cap: int) -> bytes:
     """The body, or TooLarge (413) as soon as it is declared or read past ``cap`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise TooLarge(f"the request body is larger than {cap} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > cap:
-            raise TooLarge(f"the request body is larger than {cap} bytes")
-    return bytes(body)
+    return await capped(
+        request.stream(),
+        request.headers.get("content-length"),
+        cap,
+        f"the request body is larger than {cap} bytes",
+    )
 
 
 def json_body[M: BaseModel](model: type[M]) -> Callable[[Request], Awaitable[M]]:
