@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -109,3 +111,18 @@ def make_vfr_video(path: Path, times: list[float], size: tuple[int, int] = (320,
 
 def grey_level(i: int) -> int:
     return 40 + (20 * i) % 200
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_claiming(w: int, h: int) -> bytes:
+    """A PNG header declaring w x h with a tiny body: the classic decompression bomb."""
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + png_chunk(b"IEND", b"")
+    )

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
 import av
 import numpy as np
+from media import png_claiming
 from PIL import Image, features
 
 
@@ -55,21 +55,6 @@ def corrupted(data: bytes, seed: int = 1) -> bytes:
     lo, hi = min(64, len(out) // 4), len(out) * 3 // 4
     out[lo:hi] = rng.integers(0, 256, hi - lo, dtype=np.uint8).tobytes()
     return bytes(out)
-
-
-def png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_claiming(w: int, h: int) -> bytes:
-    """A PNG header declaring w x h with a tiny body: the classic decompression bomb."""
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + png_chunk(b"IEND", b"")
-    )
 
 
 def gif_bomb(width: int = 5000, height: int = 5000, frames: int = 3000) -> bytes:

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import numpy as np
 import pytest
-from media import make_video
+from media import make_video, png_claiming
 from PIL import Image
 
 from sabi.errors import BadInput, TooLarge
 from sabi.prepare.query import QueryLimits, load_query, prepare_query_frames
 
 pytestmark = pytest.mark.fast
-
-
-def _png_header_only(w: int, h: int) -> bytes:
-    """A PNG claiming w x h pixels, with a tiny (invalid) body: the classic bomb header."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _encode(img: Image.Image, fmt: str, **kw) -> bytes:
@@ -52,7 +33,7 @@ def test_text_is_not_an_image():
 
 def test_decompression_bomb_refused_before_decoding():
     with pytest.raises(TooLarge, match="too large"):
-        load_query(_png_header_only(20000, 20000))
+        load_query(png_claiming(20000, 20000))
 
 
 def test_pixel_limit_is_a_setting():

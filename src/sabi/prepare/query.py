@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,29 +97,31 @@ def _rgb(img: Image.Image) -> np.ndarray:
 
 
 def _from_image(data: bytes, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
-    """Pillow, restricted to the listed formats. Its plugins meet damaged files with all kinds
-    of exceptions (struct.error, IndexError, EOFError...), so anything that is not one of ours
-    is the file's fault: a BadInput, never a 500."""
+    """Pillow, restricted to the listed formats."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            img = Image.open(io.BytesIO(data), formats=image_formats())
-        except UnidentifiedImageError as exc:
-            raise _NotAnImage from exc
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _bomb(limits) from exc
-        except (SabiError, MemoryError):
-            raise
-        except Exception as exc:
-            raise BadInput(f"the image cannot be read: {reason(exc)}") from exc
-        try:
+        with _pillow_errors(limits, "cannot be read"):
+            try:
+                img = Image.open(io.BytesIO(data), formats=image_formats())
+            except UnidentifiedImageError as exc:
+                raise _NotAnImage from exc
+        with _pillow_errors(limits, "is damaged or truncated"):
             return _image_frames(img, limits, budget)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _bomb(limits) from exc
-        except (SabiError, MemoryError):
-            raise
-        except Exception as exc:
-            raise BadInput(f"the image is damaged or truncated: {reason(exc)}") from exc
+
+
+@contextmanager
+def _pillow_errors(limits: QueryLimits, what: str) -> Iterator[None]:
+    """Pillow's plugins meet damaged files with all kinds of exceptions (struct.error,
+    IndexError, EOFError...), so anything that is not one of ours is the file's fault: a
+    BadInput ("the image <what>: ..."), never a 500."""
+    try:
+        yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _bomb(limits) from exc
+    except (SabiError, MemoryError, _NotAnImage):
+        raise
+    except Exception as exc:
+        raise BadInput(f"the image {what}: {reason(exc)}") from exc
 
 
 def _image_frames(img: Image.Image, limits: QueryLimits, budget: DecodeBudget) -> list[QueryFrame]:
