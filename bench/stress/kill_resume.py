@@ -6,16 +6,15 @@ The chaos test (tests/pipeline/test_kill_resume.py) runs the same machinery with
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, RunInfo, default_media, say
+from bench.common import say
 from bench.markdown import publish
 from bench.stress.chaos import differences, end_state, kill_rounds, rounds_json, run_index
+from bench.stress.cli_args import parser, start
 from bench.stress.kill_report import render
 from bench.stress.media import copy_clips, screenshot_queries, synthetic_episodes
 from bench.stress.server import SearchLoop, ServeProcess
@@ -69,20 +68,13 @@ def measure(work: Path, media: Path, *, kills: int, seed: int, seconds: float) -
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.stress.kill_resume", description=__doc__)
+    p = parser("python -m bench.stress.kill_resume", __doc__, "stress-kill")
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=20)
     p.add_argument("--seconds", type=float, default=8.0, help="Length of each synthetic episode.")
-    p.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "stress-kill")
-    p.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
-    p.add_argument("--media", type=Path, default=None)
     a = p.parse_args(argv)
-    info = RunInfo(command=" ".join(["python -m bench.stress.kill_resume", *sys.argv[1:]]))
-    a.work.mkdir(parents=True, exist_ok=True)
-    a.results.mkdir(parents=True, exist_ok=True)
-    data = measure(
-        a.work, a.media or default_media(), kills=a.kills, seed=a.seed, seconds=a.seconds
-    )
+    info, media = start("python -m bench.stress.kill_resume", a)
+    data = measure(a.work, media, kills=a.kills, seed=a.seed, seconds=a.seconds)
     out = publish(a.results, "stress-kill", {"run": info.facts(), **data}, render)
     say(f"wrote {out}")
 

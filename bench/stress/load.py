@@ -10,7 +10,6 @@ show whether the server recovers."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import shutil
 import subprocess
@@ -22,8 +21,9 @@ from typing import Any
 
 import httpx
 
-from bench.common import ROOT, RunInfo, default_media, percentiles, rss_mib, say
+from bench.common import percentiles, rss_mib, say
 from bench.markdown import publish
+from bench.stress.cli_args import parser, start
 from bench.stress.load_report import P99_GOAL_MS, render
 from bench.stress.media import copy_clips, screenshot_queries, synthetic_episodes
 from bench.stress.server import ServeProcess
@@ -222,22 +222,17 @@ def measure(
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m bench.stress.load", description=__doc__)
+    p = parser("python -m bench.stress.load", __doc__, "stress-load")
     p.add_argument("--rates", default="5,10,20,30,40,60", help="Offered searches/s, in order.")
     p.add_argument("--seconds", type=float, default=15.0, help="Length of each step.")
     p.add_argument("--recover", type=float, default=5.0, help="The low rate after the last step.")
     p.add_argument("--seed", type=int, default=5)
-    p.add_argument("--work", type=Path, default=ROOT / "bench" / "work" / "stress-load")
-    p.add_argument("--results", type=Path, default=ROOT / "bench" / "results")
-    p.add_argument("--media", type=Path, default=None)
     a = p.parse_args(argv)
-    info = RunInfo(command=" ".join(["python -m bench.stress.load", *sys.argv[1:]]))
-    a.work.mkdir(parents=True, exist_ok=True)
-    a.results.mkdir(parents=True, exist_ok=True)
+    info, media = start("python -m bench.stress.load", a)
     rates = [float(x) for x in a.rates.split(",") if x]
     data = measure(
         a.work,
-        a.media or default_media(),
+        media,
         rates=rates,
         seconds=a.seconds,
         recover=a.recover,
