@@ -195,6 +195,11 @@ def search(
     if not response.result:
         out.print("no match (is anything indexed? try `sabi stats`)")
         return
+    if not response.found:
+        out.print(
+            f"probably not in the library: the closest scene is {response.result[0].similarity:.1%}"
+            " similar, below min_similarity; the closest scenes:"
+        )
     for r in response.result:
         ep = f"ep {r.episode:g}" if isinstance(r.episode, int | float) else r.filename
         out.print(

@@ -128,6 +128,14 @@ class Settings(BaseSettings):
         5.0, gt=0, description="Hits of one episode closer than this (s) form one scene."
     )
     limit: int = Field(10, ge=1, le=100, description="Scenes returned per search.")
+    min_similarity: float = Field(
+        0.30,
+        ge=0,
+        le=1,
+        description="A best scene below this similarity is answered as 'probably not in the "
+        "library' (found: false; the scenes are still listed). Chosen on the benchmark's "
+        "tuning split for >= 95 % precision (bench/results/accuracy.md).",
+    )
     query_frames: int = Field(8, ge=1, le=64, description="Frames taken from a GIF or video query.")
     max_image_pixels: int = Field(
         40_000_000, ge=1, description="Refuse query images larger than this (pixels)."

@@ -61,6 +61,11 @@ def test_index_search_stats_remove(workdir, shared_media):
     r = sabi("search", "-", cwd=workdir, input=shot.read_bytes())
     assert r.stdout.splitlines()[0] == first
 
+    _, other = frame_at(shared_media / "bikes.mp4", 5.0)  # a video this library lacks
+    (workdir / "other.jpg").write_bytes(screenshot(other))
+    lines = sabi("search", "other.jpg", cwd=workdir).stdout.splitlines()
+    assert lines[0].startswith("probably not in the library") and "Bunny / ep" in lines[1]
+
     stats = json.loads(sabi("stats", "--json", cwd=workdir).stdout)
     assert stats["episodes"] == 2 and stats["failed"] == 1
     assert stats["descriptor"] == "sscd_distilled" and stats["stored_vectors"] == stats["frames"]

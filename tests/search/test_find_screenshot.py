@@ -55,7 +55,7 @@ def test_synthetic_video_frame_is_found(sabi_lib, synth_video):
 def test_result_shape_matches_trace_moe(sabi_lib, shared_media):
     t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 12.0)
     data = sabi_lib.search(screenshot(rgb)).as_json()
-    assert set(data) == {"frameCount", "error", "result"}
+    assert set(data) == {"frameCount", "error", "found", "result"}
     assert data["frameCount"] > 0 and data["error"] == ""
     first = data["result"][0]
     for key in (

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 
 import httpx
+import numpy as np
 from conftest import BUNNY
+from media import screenshot
 
 
 def _best(body: dict) -> dict:
@@ -35,6 +37,7 @@ def test_multipart_image_field(server, bunny_frame):
     item = _best(body)
     _assert_bunny_ep1(item, t)
     assert body["frameCount"] > 0
+    assert body["found"] is True
     # trace.moe's fields, all present
     for key in ("anilist", "filename", "episode", "from", "to", "similarity", "video", "image"):
         assert key in item
@@ -135,3 +138,11 @@ def test_a_video_query(server, bunny_clip):
     r = httpx.post(f"{server.url}/search", content=clip, headers={"content-type": "video/mp4"})
     assert r.status_code == 200
     _assert_bunny_ep1(_best(r.json()), t)
+
+
+def test_a_scene_not_in_the_library_is_said_so(server):
+    noise = np.random.default_rng(3).integers(0, 255, (360, 640, 3), dtype=np.uint8)
+    r = httpx.post(f"{server.url}/search", content=screenshot(noise))
+    body = r.json()
+    assert r.status_code == 200 and body["found"] is False
+    assert body["result"], "the closest scenes are still listed"

@@ -55,6 +55,11 @@ class Answer[SceneT: SceneFields](BaseModel):
 
     frameCount: int = Field(description="Frames in the index that were searched.")
     error: str = ""
+    found: bool = Field(
+        False,
+        description="Whether the best scene reaches the min_similarity setting: false means "
+        "the scene is probably not in the library (the closest scenes are still listed).",
+    )
     result: list[SceneT] = []
 
 

@@ -110,7 +110,8 @@ class Searcher:
                     link=_link(view.link, sc.at),
                 )
             )
-        return SearchResponse(frameCount=frame_count, result=results)
+        found = bool(results) and results[0].similarity >= s.min_similarity
+        return SearchResponse(frameCount=frame_count, result=results, found=found)
 
     def _scenes(
         self, frames: list[QueryFrame], allowed: list[int] | None, limit: int

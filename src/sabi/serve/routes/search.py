@@ -186,6 +186,7 @@ async def search(
     return SearchOut(
         frameCount=answer.frameCount,
         error=answer.error,
+        found=answer.found,
         result=result,
         quota=charge.quota,
         quotaUsed=charge.used,
