@@ -52,4 +52,3 @@ def test_empty_index_answer_is_not_found(tmp_path):
         noise = np.random.default_rng(0).integers(0, 255, (180, 320, 3), dtype=np.uint8)
         response = sabi.search(screenshot(noise))
     assert response.result == [] and not response.found
-
