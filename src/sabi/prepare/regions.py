@@ -166,7 +166,8 @@ def _prefix(lines: np.ndarray) -> np.ndarray:
 
 def _cover(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Per line and pair (lo, hi): the share of edge pixels on [lo, hi]."""
-    return (prefix[:, hi + 1] - prefix[:, lo]) / (hi - lo + 1)
+    share: np.ndarray = (prefix[:, hi + 1] - prefix[:, lo]) / (hi - lo + 1)
+    return share
 
 
 def _past(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray, reach: int) -> np.ndarray:
@@ -177,7 +178,8 @@ def _past(prefix: np.ndarray, lo: np.ndarray, hi: np.ndarray, reach: int) -> np.
     before = prefix[:, np.clip(lo - 2, 0, n)] - prefix[:, np.clip(lo - 2 - reach, 0, n)]
     after = prefix[:, np.clip(hi + 3 + reach, 0, n)] - prefix[:, np.clip(hi + 3, 0, n)]
     share = np.maximum(before, after) / reach
-    return np.clip((share - 0.5) / 0.4, 0.0, 1.0)
+    goes_on: np.ndarray = np.clip((share - 0.5) / 0.4, 0.0, 1.0)
+    return goes_on
 
 
 def _lines(edges: np.ndarray, run: int, axis: int) -> list[int]:
