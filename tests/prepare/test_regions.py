@@ -35,7 +35,7 @@ def _best(regions, box) -> float:
 )
 @pytest.mark.parametrize("which", [0, 1])
 def test_a_frame_pasted_small_into_a_photo_is_proposed(frames, size, share, at, which):
-    canvas = photo_like(*size, seed=which)
+    canvas = photo_like(size[0], size[1], seed=which)
     picture, box = paste(frames[which], canvas, share, at)
     regions = propose_regions(picture, 6)
     assert _best(regions, box) >= 0.7, (box, [r.box for r in regions])
