@@ -32,7 +32,9 @@ MAX_AREA = 0.92  # ... and may cover: the whole image was searched already
 ASPECT = (1.2, 2.5)  # width/height of a video frame, loosely (4:3 to 21:9 with some slack)
 EDGE_LEVEL = 20  # gradient (0-255, over two pixels) that counts as an edge
 MIN_COVER = 0.6  # share of a line's run, or of a box's outline, that must be edge
-BORDER_COVER = 0.6  # what an image border counts as: it may be an outline, no one can see
+BORDER_COVER = 0.6  # the image's own edge as a box side (a player across the full width): no
+# gradient to read there, so it counts as a partly seen outline
+BAND_SCORE = 0.75  # a block cut out by rows/columns of one colour: below a clean outline
 MAX_LINES = 16  # line candidates per direction, best first
 UNIFORM_TOL = 12  # a pixel within this (0-255, any channel) of its row's median is "same colour"
 UNIFORM_SHARE = 0.97  # share of a row's pixels that must be the same colour for a uniform row
@@ -224,7 +226,7 @@ def _band_boxes(img: np.ndarray) -> list[tuple[Box, float, str]]:
     for x0, y0, x1, y1 in blocks:
         bw, bh = x1 - x0, y1 - y0
         if _plausible(bw, bh) and MIN_AREA <= bw * bh / (w * h) <= MAX_AREA:
-            out.append(((x0 / w, y0 / h, x1 / w, y1 / h), 0.75, "bands"))
+            out.append(((x0 / w, y0 / h, x1 / w, y1 / h), BAND_SCORE, "bands"))
     return out
 
 
