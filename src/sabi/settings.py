@@ -157,6 +157,29 @@ class Settings(BaseSettings):
         description="Also search the query's mirror image, for flipped re-uploads (SSCD is "
         "already flip-robust; colorlayout and dhash need it).",
     )
+    regions: bool = Field(
+        True,
+        description="When a still image's best match is weak (below region_below), also search "
+        "the boxes where a video frame may sit inside it (a picture pasted into a meme, an app's "
+        "player, a browser window). Costs about 10 ms to find the boxes, then one batch "
+        "embedding of up to max_regions crops (about 20 ms of one core each with "
+        "sscd_distilled) and one store search; a strong match costs nothing more.",
+    )
+    region_below: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Try regions only when the whole image's best similarity is below this "
+        "(right answers to plain and edited screenshots score 0.7-0.96, best wrong ones under "
+        "0.45: bench/results/accuracy.md).",
+    )
+    max_regions: int = Field(
+        6,
+        ge=1,
+        le=32,
+        description="Boxes searched at most per weak still image (regions); each is one more "
+        "frame in the batch embedding.",
+    )
 
     # --- serve
     host: str = Field("127.0.0.1", description="Address `sabi serve` listens on.")

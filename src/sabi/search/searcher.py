@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sabi.catalog import Catalog
 from sabi.describe.base import Embedder
 from sabi.errors import BadInput
@@ -14,6 +16,7 @@ from sabi.prepare.query import (
     load_query,
     prepare_query_frames,
 )
+from sabi.prepare.regions import propose_regions
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.settings import Settings
@@ -77,6 +80,7 @@ class Searcher:
             raise BadInput("the query has no frames")
         s = self.settings
         cut = s.cut_borders if cut_borders is None else cut_borders
+        loaded = frames
         frames = prepare_query_frames(frames, s.resolution, cut, s.black_level)
         allowed = None
         filters = filters or Filters()
@@ -87,7 +91,7 @@ class Searcher:
         frame_count = self.store.count()
         if allowed is not None and not allowed:
             return SearchResponse(frameCount=frame_count)
-        scenes = self._scenes(frames, allowed, limit or s.limit)
+        scenes = self._scenes(frames, allowed, limit or s.limit, loaded, cut)
         views = self.catalog.views({sc.episode_id for sc in scenes})
         results = []
         for sc in scenes:
@@ -114,10 +118,19 @@ class Searcher:
         return SearchResponse(frameCount=frame_count, result=results, found=found)
 
     def _scenes(
-        self, frames: list[QueryFrame], allowed: list[int] | None, limit: int
+        self,
+        frames: list[QueryFrame],
+        allowed: list[int] | None,
+        limit: int,
+        loaded: list[QueryFrame] | None = None,
+        cut: bool = False,
     ) -> list[Scene]:
         """Scenes for the query, and for its mirror image when ``mirror`` is on: the two are
-        grouped apart (a mirrored frame is another view, not another moment) and merged."""
+        grouped apart (a mirrored frame is another view, not another moment) and merged.
+
+        A still image whose best scene is weak (``region_below``) is searched again in the
+        boxes where a frame may sit inside it, cut from ``loaded`` (the frames before
+        preparing): see ``_with_regions``. A strong answer costs one embedding, as before."""
         s = self.settings
         views = [[f.rgb for f in frames]]
         if s.mirror:
@@ -131,7 +144,44 @@ class Searcher:
         groups = [
             group_scenes(hits[i * n : (i + 1) * n], offsets, s.scene_gap) for i in range(len(views))
         ]
-        return merge_scenes(groups, s.scene_gap, limit)
+        scenes = merge_scenes(groups, s.scene_gap, limit)
+        weak = not scenes or scenes[0].similarity < s.region_below
+        if s.regions and weak and loaded is not None and len(loaded) == 1:
+            scenes = self._with_regions(scenes, loaded[0].rgb, cut, allowed, limit)
+        return scenes
+
+    def _with_regions(
+        self,
+        scenes: list[Scene],
+        still: np.ndarray,
+        cut: bool,
+        allowed: list[int] | None,
+        limit: int,
+    ) -> list[Scene]:
+        """``scenes`` merged with those of the boxes of ``still`` where a video frame may sit
+        (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
+        cut from the image as loaded (not the copy scaled for the whole-image search), prepared
+        like any query, embedded in one batch and searched in one call; each is grouped on its
+        own, since they are other views of one moment, not frames of a clip."""
+        s = self.settings
+        regions = propose_regions(still, s.max_regions)
+        if not regions:
+            return scenes
+        crops = [
+            prepare_query_frames(
+                [QueryFrame(0.0, r.crop(still))], s.resolution, cut, s.black_level
+            )[0].rgb
+            for r in regions
+        ]
+        if s.mirror:
+            crops += [rgb[:, ::-1] for rgb in crops]
+        hits = self.store.search(self.embedder.embed(crops), s.top_k, allowed)
+        indexed = self.catalog.indexed_ids()
+        groups = [
+            group_scenes([[h for h in per_crop if h.episode_id in indexed]], [0.0], s.scene_gap)
+            for per_crop in hits
+        ]
+        return merge_scenes([scenes, *groups], s.scene_gap, limit)
 
 
 def _link(template: str | None, at: float) -> str | None:

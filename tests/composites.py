@@ -1,0 +1,69 @@
+"""Pictures with a video frame inside them, built at a known place: a frame pasted small into a
+photo-like picture, a portrait phone screenshot of an app playing it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive), pixels
+
+
+def photo_like(w: int, h: int, seed: int = 0) -> np.ndarray:
+    """A picture with no straight borders of its own: smooth blotches of colour, a few round
+    shapes and sensor-like noise."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
+    img = Image.fromarray(coarse).resize((w, h), Image.Resampling.BICUBIC)
+    d = ImageDraw.Draw(img)
+    for _ in range(8):
+        x, y, r = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(20, w // 6))
+        d.ellipse((x - r, y - r, x + r, y + r), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    noisy = np.asarray(img, np.float32) + rng.normal(0, 10, (h, w, 3))
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def paste(
+    frame: np.ndarray, canvas: np.ndarray, width_share: float, at: tuple[float, float]
+) -> tuple[np.ndarray, Box]:
+    """``frame`` scaled to ``width_share`` of the canvas width and pasted with its top-left
+    corner at ``at`` (shares of the canvas width and height); the picture and the box."""
+    h, w = canvas.shape[:2]
+    pw = round(w * width_share)
+    ph = round(frame.shape[0] * pw / frame.shape[1])
+    pic = np.asarray(Image.fromarray(frame).resize((pw, ph), Image.Resampling.BICUBIC))
+    x, y = round(at[0] * (w - pw)), round(at[1] * (h - ph))
+    out = canvas.copy()
+    out[y : y + ph, x : x + pw] = pic
+    return out, (x, y, x + pw, y + ph)
+
+
+def phone_screenshot(frame: np.ndarray, *, dark: bool = False) -> tuple[np.ndarray, Box]:
+    """A 1080x2340 app screen: status bar, the frame across the full width under it, a title
+    and a list of comments (avatars and lines of text) below; the picture and the frame's box."""
+    W, H = 1080, 2340
+    bg, fg = ((18, 18, 18), (235, 235, 235)) if dark else ((255, 255, 255), (30, 30, 30))
+    img = Image.new("RGB", (W, H), bg)
+    d = ImageDraw.Draw(img)
+    d.text((60, 40), "12:34", fill=fg, font_size=44)
+    d.rectangle((W - 150, 40, W - 70, 74), outline=fg, width=4)
+    ph = round(frame.shape[0] * W / frame.shape[1])
+    y0 = 128
+    img.paste(Image.fromarray(frame).resize((W, ph), Image.Resampling.BICUBIC), (0, y0))
+    y = y0 + ph + 30
+    d.text((40, y), "Watch the best moment again", fill=fg, font_size=46)
+    rng = np.random.default_rng(1)
+    for i in range(8):
+        cy = y + 140 + i * 190
+        d.ellipse((40, cy, 130, cy + 90), fill=tuple(int(v) for v in rng.integers(60, 230, 3)))
+        d.text((160, cy), f"@viewer_{i}", fill=(128, 128, 128), font_size=32)
+        d.text((160, cy + 46), "this scene gets me every time", fill=fg, font_size=38)
+    return np.asarray(img), (0, y0, W, y0 + ph)
+
+
+def iou(a: Box | tuple[float, ...], b: Box | tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0

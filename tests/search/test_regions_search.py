@@ -1,0 +1,90 @@
+"""Regions: a frame that fills only part of the query is found; a plain screenshot costs one
+embedding, as before."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from composites import paste, phone_screenshot, photo_like
+from media import frame_at, screenshot
+from PIL import Image
+
+from sabi.app import Sabi
+
+CLIP = "big_buck_bunny_clip.mp4"
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory, shared_media):
+    """Two short real clips, indexed as two shows."""
+    data = tmp_path_factory.mktemp("regions-lib")
+    with Sabi.open(data_dir=data) as sabi:
+        assert sabi.index([shared_media / CLIP], show="Bunny", episode=2).ok
+        assert sabi.index([shared_media / "bikes.mp4"], show="Bikes").ok
+    return data
+
+
+class CountingEmbedder:
+    """The real embedder, counting its calls and the frames it was given."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.calls: list[int] = []
+
+    def embed(self, frames):
+        self.calls.append(len(frames))
+        return self.inner.embed(frames)
+
+
+def _search(lib, data: bytes, **settings):
+    with Sabi.open(data_dir=lib, **settings) as sabi:
+        counting = CountingEmbedder(sabi.embedder)
+        sabi.searcher.embedder = counting
+        return sabi.search(data), counting.calls
+
+
+def _png(rgb) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda f: paste(f, photo_like(1200, 1200, seed=5), 0.32, (0.75, 0.15))[0],
+        lambda f: phone_screenshot(f)[0],
+    ],
+    ids=["pasted", "phone"],
+)
+def test_a_frame_inside_a_larger_picture_is_found(lib, shared_media, build):
+    t, rgb = frame_at(shared_media / CLIP, 3.0)
+    query = _png(build(rgb))
+    found, calls = _search(lib, query, regions=True, max_regions=6)
+    best = found.result[0]
+    assert best.filename == CLIP and abs(best.at - t) <= 1.0, (best.filename, best.at, t)
+    assert len(calls) == 2 and calls[0] == 1 and 1 <= calls[1] <= 6  # the regions: one batch
+    plain, plain_calls = _search(lib, query, regions=False)
+    assert plain_calls == [1]
+    whole = plain.result[0]
+    right = whole.filename == CLIP and abs(whole.at - t) <= 1.0
+    assert not right or whole.similarity < best.similarity - 0.2, (whole, best)
+
+
+def test_a_plain_screenshot_costs_one_embedding_and_is_unchanged(lib, shared_media):
+    t, rgb = frame_at(shared_media / CLIP, 2.5)
+    query = screenshot(rgb)
+    on, calls = _search(lib, query, regions=True)
+    off, _ = _search(lib, query, regions=False)
+    assert calls == [1]
+    assert on.result[0].filename == CLIP and on.result[0].similarity >= 0.5
+    assert on.as_json() == off.as_json()
+
+
+def test_regions_are_not_tried_above_region_below(lib, shared_media):
+    """``region_below`` is the gate: at 0 even a weak answer is left as it is."""
+    _, rgb = frame_at(shared_media / CLIP, 3.0)
+    query = _png(paste(rgb, photo_like(1200, 1200, seed=5), 0.32, (0.75, 0.15))[0])
+    _, calls = _search(lib, query, regions=True, region_below=0.0)
+    assert calls == [1]
