@@ -27,17 +27,7 @@ def _assert_found(response, filename: str, t: float) -> None:
     assert best.similarity > 0.5
 
 
-AT_OFF = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: in this clip's still shots `at` is the middle of the best frame's kept "
-    "span (the frame at 2.0 s is answered with at=3.5 s); `at` is to be improved there",
-)
-
-
-@pytest.mark.parametrize(
-    "filename,length",
-    [pytest.param(*c, marks=AT_OFF) if c[0] == "big_buck_bunny_clip.mp4" else c for c in CLIPS],
-)
+@pytest.mark.parametrize("filename,length", CLIPS)
 def test_jpeg_scaled_letterboxed_frame_is_found(sabi_lib, shared_media, filename, length):
     rng = random.Random(f"sabi-{filename}")
     for _ in range(3):
