@@ -149,6 +149,14 @@ class Settings(BaseSettings):
         description="Also search the query's mirror image, for flipped re-uploads (SSCD is "
         "already flip-robust; colorlayout and dhash need it).",
     )
+    exact_at: bool = Field(
+        False,
+        description="Name the exact frame: decode the source video around the best match at its "
+        "full frame rate and compare each frame with the query (`sabi search --exact`, "
+        "`?exact=1`). Off by default for its cost: it decodes a few seconds and embeds up to "
+        "tens of frames, ~EXACT_COST s more per search. Off, `at` is the best-matching sampled "
+        "frame: within a sampling step in moving shots, anywhere in from-to in a held one.",
+    )
 
     # --- serve
     host: str = Field("127.0.0.1", description="Address `sabi serve` listens on.")

@@ -15,6 +15,7 @@ from sabi.prepare.query import (
     prepare_query_frames,
 )
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
+from sabi.search.refine import Refiner
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.settings import Settings
 from sabi.store.base import VectorStore
@@ -50,6 +51,9 @@ class Searcher:
             max_decode_pixels=settings.max_decode_pixels,
             max_decode_seconds=settings.max_decode_seconds,
         )
+        self.refiner = Refiner(
+            embedder, settings.rate, settings.resolution, settings.cut_borders, settings.black_level
+        )
 
     def search_bytes(
         self,
@@ -60,10 +64,13 @@ class Searcher:
         limit: int | None = None,
         cancel: Cancel | None = None,
         deadline: float | None = None,
+        exact: bool | None = None,
     ) -> SearchResponse:
         """``cancel`` and ``deadline`` bound the query's decoding (see ``load_query``)."""
         frames = load_query(data, self.limits, cancel=cancel, deadline=deadline)
-        return self.search_frames(frames, cut_borders=cut_borders, filters=filters, limit=limit)
+        return self.search_frames(
+            frames, cut_borders=cut_borders, filters=filters, limit=limit, exact=exact
+        )
 
     def search_frames(
         self,
@@ -72,7 +79,10 @@ class Searcher:
         cut_borders: bool | None = None,
         filters: Filters | None = None,
         limit: int | None = None,
+        exact: bool | None = None,
     ) -> SearchResponse:
+        """``exact`` (None: the ``exact_at`` setting) names the exact frame from the source
+        video where it is at hand (``sabi.search.refine``), instead of the sampled one."""
         if not frames:
             raise BadInput("the query has no frames")
         s = self.settings
@@ -89,6 +99,10 @@ class Searcher:
             return SearchResponse(frameCount=frame_count)
         scenes = self._scenes(frames, allowed, limit or s.limit)
         views = self.catalog.views({sc.episode_id for sc in scenes})
+        if s.exact_at if exact is None else exact:
+            queries = [[f.rgb, f.rgb[:, ::-1]] if s.mirror else [f.rgb] for f in frames]
+            paths = {i: v.path for i, v in views.items()}
+            scenes = self.refiner.scenes(scenes, queries, paths)
         results = []
         for sc in scenes:
             view = views.get(sc.episode_id)
