@@ -135,3 +135,20 @@ def test_a_video_query(server, bunny_clip):
     r = httpx.post(f"{server.url}/search", content=clip, headers={"content-type": "video/mp4"})
     assert r.status_code == 200
     _assert_bunny_ep1(_best(r.json()), t)
+
+
+def test_exact_flag_names_the_frame(server, shared_media):
+    """2 s into the held 12-16 s shot: without the source the answer is the shot's first sampled
+    frame; ``exact=1`` decodes the episode around it and names the frame itself."""
+    from media import frame_at, screenshot
+
+    t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 14.0)
+    jpeg = screenshot(rgb)
+    sampled = _best(_search(server, jpeg, exact="0"))
+    assert sampled["from"] <= t <= sampled["to"] and abs(sampled["at"] - t) > 1.0
+    for value in ("1", "true", ""):
+        best = _best(_search(server, jpeg, exact=value))
+        assert best["episode"] == 1 and abs(best["at"] - t) <= 1 / 24 + 2e-3, (value, t, best)
+        assert best["from"] <= best["at"] <= best["to"]
+    r = httpx.post(f"{server.url}/search", params={"exact": "maybe"}, content=jpeg)
+    assert r.status_code == 400
