@@ -161,9 +161,12 @@ class Sabi:
         limit: int | None = None,
         cancel: Callable[[], bool] | None = None,
         deadline: float | None = None,
+        exact: bool | None = None,
     ) -> SearchResponse:
         """``cancel`` (called between decoded frames; true stops with QueryCancelled) and
-        ``deadline`` (a ``time.monotonic()`` value) bound the query's decoding."""
+        ``deadline`` (a ``time.monotonic()`` value) bound the query's decoding. ``exact`` (None:
+        the ``exact_at`` setting) names the exact frame from the source video where it is at
+        hand, instead of the best sampled one."""
         return self.searcher.search_bytes(
             data,
             cut_borders=cut_borders,
@@ -171,6 +174,7 @@ class Sabi:
             limit=limit,
             cancel=cancel,
             deadline=deadline,
+            exact=exact,
         )
 
     def remove(

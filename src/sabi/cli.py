@@ -172,6 +172,13 @@ def search(
     show: Annotated[str | None, typer.Option(help="Only this show (title).")] = None,
     tag: Annotated[str | None, typer.Option(help="Only shows with this tag.")] = None,
     limit: Annotated[int | None, typer.Option(help="Scenes to return.")] = None,
+    exact: Annotated[
+        bool | None,
+        typer.Option(
+            "--exact/--no-exact",
+            help="Name the exact frame from the source video (slower; default: exact_at).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -184,7 +191,9 @@ def search(
         except OSError as exc:
             raise BadInput(f"cannot read {image}: {exc.strerror or exc}") from None
         with Sabi.open(config, data_dir=data_dir, create=False) as sabi:
-            response = sabi.search(data, cut_borders=cut_borders, show=show, tag=tag, limit=limit)
+            response = sabi.search(
+                data, cut_borders=cut_borders, show=show, tag=tag, limit=limit, exact=exact
+            )
     except SabiError as exc:
         if as_json:  # a script still gets trace.moe's shape, with the error in it
             print(json.dumps({"frameCount": 0, "error": str(exc), "result": []}))

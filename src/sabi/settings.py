@@ -180,6 +180,15 @@ class Settings(BaseSettings):
         description="Boxes searched at most per weak still image (regions); each is one more "
         "frame in the batch embedding.",
     )
+    exact_at: bool = Field(
+        False,
+        description="Name the exact frame: decode the source video around the best match at its "
+        "full frame rate and compare its frames with the query (`sabi search --exact`, "
+        "`?exact=1`). Off by default for its cost: a few seconds decoded and 25-40 frames "
+        "embedded, 0.4-0.8 s of one CPU core per search where a plain one takes ~20 ms "
+        "(measured on the demo's clips). Off, `at` is the best-matching sampled frame: within "
+        "a sampling step in moving shots, anywhere in from-to in a held one.",
+    )
 
     # --- serve
     host: str = Field("127.0.0.1", description="Address `sabi serve` listens on.")

@@ -88,3 +88,13 @@ def test_regions_are_not_tried_above_region_below(lib, shared_media):
     query = _png(paste(rgb, photo_like(1200, 1200, seed=5), 0.32, (0.75, 0.15))[0])
     _, calls = _search(lib, query, regions=True, region_below=0.0)
     assert calls == [1]
+
+
+def test_exact_moment_of_a_pasted_frame_uses_the_box(lib, shared_media):
+    """The exact frame is looked for with the box that matched, not the whole picture: with the
+    whole meme as the query, every frame of the source is equally unlike it."""
+    t, rgb = frame_at(shared_media / CLIP, 1.3)
+    query = _png(paste(rgb, photo_like(1200, 1200, seed=7), 0.35, (0.1, 0.55))[0])
+    with Sabi.open(data_dir=lib) as sabi:
+        best = sabi.search(query, exact=True).result[0]
+    assert best.filename == CLIP and abs(best.at - t) <= 1 / 25 + 2e-3, (best.at, t)

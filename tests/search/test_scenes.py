@@ -14,12 +14,17 @@ def test_precise_match_is_not_stretched_by_weak_neighbours():
     hits = [Hit(1, 10.0, 10.5, 0.95), Hit(1, 11.0, 11.0, 0.93)]
     hits += [Hit(1, 10.0 + d, 10.0 + d, 0.6) for d in (-4, -3, 3, 4)]
     (scene,) = group_scenes([hits], [0.0], gap=5.0)
-    assert (scene.start, scene.at, scene.end) == (
-        10.0,
-        10.25,
-        11.0,
-    )  # at: the middle of the best span
+    assert (scene.start, scene.at, scene.end) == (10.0, 10.0, 11.0)  # at: the best kept frame
     assert scene.similarity == pytest.approx(0.95)
+
+
+def test_at_is_the_best_sampled_frame_not_the_middle_of_a_held_run():
+    # A held shot: the kept frame at 20 s stands for 20-24 s, and a slightly weaker hit at
+    # 24 s extends the run. The best frame names the moment; from-to is the whole run.
+    hits = [Hit(1, 20.0, 24.0, 0.96), Hit(1, 24.0, 25.5, 0.94)]
+    (scene,) = group_scenes([hits], [0.0], gap=5.0)
+    assert scene.at == 20.0
+    assert (scene.start, scene.end) == (20.0, 25.5)
 
 
 def test_far_apart_hits_are_separate_scenes_and_sorted():
@@ -37,8 +42,19 @@ def test_clip_frames_vote_for_one_start():
     ]
     scenes = group_scenes(per_frame, [0.0, 1.0, 2.0], gap=2.0)
     assert scenes[0].episode_id == 1 and scenes[0].at == 50.0
+    assert (scenes[0].frame, scenes[0].offset) == (0, 0.0)
     assert scenes[0].similarity == pytest.approx((0.9 + 0.9 + 0.88) / 3)
     assert scenes[1].episode_id == 2 and scenes[1].similarity == pytest.approx(0.95 / 3)
+
+
+def test_clip_at_comes_from_the_best_scoring_frame_aligned():
+    # The second query frame (offset 1 s) matches best, at 51.5 s: the clip starts at 50.5 s,
+    # whatever the weaker frames' kept frames say.
+    per_frame = [[Hit(1, 50.0, 50.0, 0.8)], [Hit(1, 51.5, 53.0, 0.97)], [Hit(1, 52.0, 52.0, 0.85)]]
+    (scene,) = group_scenes(per_frame, [0.0, 1.0, 2.0], gap=2.0)
+    assert scene.at == 50.5
+    assert (scene.frame, scene.offset) == (1, 1.0)
+    assert (scene.start, scene.end) == (51.5, 53.0)
 
 
 def test_merge_keeps_the_better_of_overlapping_scenes():

@@ -67,7 +67,7 @@ def _hard_cut(path: Path, lo: float, hi: float) -> float:
 
 def test_video_is_h264_mp4_of_the_matched_shot(server, bunny_frame, shared_media):
     """The clip is the shot around the match: from the shot change before it to the next one
-    (14 s lies in the 12-16 s shot), found to the frame; the stored cuts, sampled every step,
+    (12.34 s lies in the 12-16 s shot), found to the frame; the stored cuts, sampled every step,
     place each change within one step before them."""
     item = _search(server, bunny_frame[1])
     start, end, r = _clip_span(server, item)

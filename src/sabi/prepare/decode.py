@@ -46,7 +46,7 @@ class SampledFrame:
     rgb: np.ndarray
 
 
-def _open(path: Path) -> InputContainer:
+def open_video(path: Path) -> InputContainer:
     try:
         container = av.open(str(path), mode="r")
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
@@ -72,7 +72,7 @@ def stream_start(container: InputContainer, stream: Stream) -> float:
 
 
 def probe(path: Path) -> VideoInfo:
-    with _open(path) as container:
+    with open_video(path) as container:
         return _info(container, container.streams.video[0])
 
 
@@ -86,10 +86,10 @@ def _info(container: InputContainer, stream: VideoStream) -> VideoInfo:
     fps = float(rate) if rate else 0.0
     cc = stream.codec_context
     start = stream_start(container, stream)
-    return VideoInfo(duration, fps, cc.width, cc.height, start, _sample_aspect(stream))
+    return VideoInfo(duration, fps, cc.width, cc.height, start, sample_aspect(stream))
 
 
-def _sample_aspect(stream: VideoStream) -> float:
+def sample_aspect(stream: VideoStream) -> float:
     """The pixel aspect ratio (anamorphic DVD and broadcast rips are not 1); 1 when unknown
     (FFmpeg says 0/1)."""
     ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
@@ -101,7 +101,7 @@ def decoded_frames(path: Path, *, threads: bool = True) -> Iterator[tuple[float,
 
     Damaged packets are skipped (up to MAX_BAD_PACKETS); an unreadable file raises VideoError.
     """
-    container = _open(path)
+    container = open_video(path)
     try:
         stream = container.streams.video[0]
         if threads:
@@ -146,12 +146,12 @@ def sample_frames(
     size: tuple[int, int] | None = None
     for t, frame in sample_times(decoded_frames(path), rate):
         if size is None:
-            size = _target_size(frame, width, sar)
+            size = target_size(frame, width, sar)
         rgb = frame.to_ndarray(width=size[0], height=size[1], format="rgb24")
         yield SampledFrame(t, crop.apply(rgb) if crop else rgb)
 
 
-def _target_size(frame: av.VideoFrame, width: int, sar: float) -> tuple[int, int]:
+def target_size(frame: av.VideoFrame, width: int, sar: float) -> tuple[int, int]:
     aspect = frame.width / max(1, frame.height) * sar
     return width, max(2, round(width / aspect / 2) * 2)
 
@@ -163,7 +163,7 @@ def probe_crop(path: Path, width: int, level: int, samples: int = 12) -> Crop:
     first frames.
     """
     frames: list[np.ndarray] = []
-    with _open(path) as container:
+    with open_video(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         info = _info(container, stream)
@@ -180,7 +180,7 @@ def probe_crop(path: Path, width: int, level: int, samples: int = 12) -> Crop:
                 frame = None
             if frame is None:
                 continue
-            size = size or _target_size(frame, width, info.sar)
+            size = size or target_size(frame, width, info.sar)
             frames.append(frame.to_ndarray(width=size[0], height=size[1], format="rgb24"))
     if len(frames) < max(3, samples // 2):
         frames = [

@@ -10,6 +10,12 @@ in the clip, so all frames vote for the same start time. A scene's score is the 
 query's frames, of the best similarity each frame found in it (0 when it found none): a clip
 whose every frame matches beats one lucky frame. For a single image that is simply the best
 frame's similarity.
+
+A scene's ``at`` is the time of its best-scoring hit, the kept frame's own time shifted back by
+its query frame's offset: the sampled frame that looks most like the query, not the middle of
+the run (a run can span a whole held shot, and its middle is then seconds away). ``from``/``to``
+stay the whole run, honestly: a held shot answers a range. ``sabi.search.refine`` can then
+narrow ``at`` to the exact frame where the source video is at hand.
 """
 
 from __future__ import annotations
@@ -27,15 +33,21 @@ MARGIN = 0.05
 class Scene:
     episode_id: int
     start: float  # "from": start of the first good frame's span (episode time)
-    at: float  # middle of the best frame's span, shifted to where the query starts
+    at: float  # the best hit's kept-frame time, shifted to where the query starts
     end: float  # "to": end of the last good frame's span
     similarity: float
+    frame: int = 0  # which query frame made the best hit (for refining ``at``)
+    offset: float = 0.0  # that frame's time in the query clip (s)
+    held: float = 0.0  # how long the best hit's kept frame stands for (its deduplicated run, s)
 
 
 @dataclass
 class _Cluster:
     best: float
     at: float
+    frame: int
+    offset: float
+    held: float
     lo: float  # aligned range used for membership
     hi: float
     start: float
@@ -47,13 +59,13 @@ def group_scenes(
     hits_per_frame: Sequence[Sequence[Hit]], offsets: Sequence[float], gap: float
 ) -> list[Scene]:
     entries = [
-        (hit.score, hit.start - offset, j, hit)
+        (hit.score, hit.start - offset, j, offset, hit)
         for j, (hits, offset) in enumerate(zip(hits_per_frame, offsets, strict=True))
         for hit in hits
     ]
     entries.sort(key=lambda e: e[0], reverse=True)
     clusters: dict[int, list[_Cluster]] = defaultdict(list)
-    for score, aligned, j, hit in entries:
+    for score, aligned, j, offset, hit in entries:
         span = hit.end - hit.start
         for c in clusters[hit.episode_id]:
             if c.lo - gap <= aligned <= c.hi + gap:
@@ -63,11 +75,23 @@ def group_scenes(
                     c.start, c.end = min(c.start, hit.start), max(c.end, hit.end)
                 break
         else:
-            # A kept frame stands for its whole span of near-identical frames: the middle of
-            # the span is the estimate with the smallest worst-case error.
-            at = aligned + span / 2
+            # The first (best) hit of a scene names its moment: the kept frame that looks most
+            # like the query. In a moving shot that is within a sampling step; in a held shot
+            # the moment may be anywhere in the frame's run (from-to says so), which only the
+            # source video can settle (sabi.search.refine).
             clusters[hit.episode_id].append(
-                _Cluster(score, at, aligned, aligned + span, hit.start, hit.end, {j: score})
+                _Cluster(
+                    score,
+                    aligned,
+                    j,
+                    offset,
+                    span,
+                    aligned,
+                    aligned + span,
+                    hit.start,
+                    hit.end,
+                    {j: score},
+                )
             )
     frames = max(1, len(hits_per_frame))
     scenes = [
@@ -77,6 +101,9 @@ def group_scenes(
             at=max(0.0, c.at),
             end=c.end,
             similarity=max(0.0, min(1.0, sum(c.per_frame.values()) / frames)),
+            frame=c.frame,
+            offset=c.offset,
+            held=c.held,
         )
         for episode_id, cs in clusters.items()
         for c in cs

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from sabi.prepare.query import (
 )
 from sabi.prepare.regions import propose_regions
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
+from sabi.search.refine import Refiner
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.settings import Settings
 from sabi.store.base import VectorStore
@@ -53,6 +54,9 @@ class Searcher:
             max_decode_pixels=settings.max_decode_pixels,
             max_decode_seconds=settings.max_decode_seconds,
         )
+        self.refiner = Refiner(
+            embedder, settings.rate, settings.resolution, settings.cut_borders, settings.black_level
+        )
 
     def search_bytes(
         self,
@@ -63,10 +67,13 @@ class Searcher:
         limit: int | None = None,
         cancel: Cancel | None = None,
         deadline: float | None = None,
+        exact: bool | None = None,
     ) -> SearchResponse:
         """``cancel`` and ``deadline`` bound the query's decoding (see ``load_query``)."""
         frames = load_query(data, self.limits, cancel=cancel, deadline=deadline)
-        return self.search_frames(frames, cut_borders=cut_borders, filters=filters, limit=limit)
+        return self.search_frames(
+            frames, cut_borders=cut_borders, filters=filters, limit=limit, exact=exact
+        )
 
     def search_frames(
         self,
@@ -75,7 +82,10 @@ class Searcher:
         cut_borders: bool | None = None,
         filters: Filters | None = None,
         limit: int | None = None,
+        exact: bool | None = None,
     ) -> SearchResponse:
+        """``exact`` (None: the ``exact_at`` setting) names the exact frame from the source
+        video where it is at hand (``sabi.search.refine``), instead of the sampled one."""
         if not frames:
             raise BadInput("the query has no frames")
         s = self.settings
@@ -91,8 +101,12 @@ class Searcher:
         frame_count = self.store.count()
         if allowed is not None and not allowed:
             return SearchResponse(frameCount=frame_count)
-        scenes = self._scenes(frames, allowed, limit or s.limit, loaded, cut)
+        scenes, images = self._scenes(frames, allowed, limit or s.limit, loaded, cut)
         views = self.catalog.views({sc.episode_id for sc in scenes})
+        if s.exact_at if exact is None else exact:
+            queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in images]
+            paths = {i: v.path for i, v in views.items()}
+            scenes = self.refiner.scenes(scenes, queries, paths)
         results = []
         for sc in scenes:
             view = views.get(sc.episode_id)
@@ -124,13 +138,16 @@ class Searcher:
         limit: int,
         loaded: list[QueryFrame] | None = None,
         cut: bool = False,
-    ) -> list[Scene]:
+    ) -> tuple[list[Scene], list[np.ndarray]]:
         """Scenes for the query, and for its mirror image when ``mirror`` is on: the two are
         grouped apart (a mirrored frame is another view, not another moment) and merged.
 
         A still image whose best scene is weak (``region_below``) is searched again in the
         boxes where a frame may sit inside it, cut from ``loaded`` (the frames before
-        preparing): see ``_with_regions``. A strong answer costs one embedding, as before."""
+        preparing): see ``_with_regions``. A strong answer costs one embedding, as before.
+
+        Also returns the prepared images searched: ``Scene.frame`` indexes them, so the exact
+        moment is looked for with the picture that matched (a box, not the whole meme)."""
         s = self.settings
         views = [[f.rgb for f in frames]]
         if s.mirror:
@@ -145,10 +162,12 @@ class Searcher:
             group_scenes(hits[i * n : (i + 1) * n], offsets, s.scene_gap) for i in range(len(views))
         ]
         scenes = merge_scenes(groups, s.scene_gap, limit)
+        images = [f.rgb for f in frames]
         weak = not scenes or scenes[0].similarity < s.region_below
         if s.regions and weak and loaded is not None and len(loaded) == 1:
-            scenes = self._with_regions(scenes, loaded[0].rgb, cut, allowed, limit)
-        return scenes
+            scenes, crops = self._with_regions(scenes, loaded[0].rgb, cut, allowed, limit)
+            images += crops
+        return scenes, images
 
     def _with_regions(
         self,
@@ -157,31 +176,37 @@ class Searcher:
         cut: bool,
         allowed: list[int] | None,
         limit: int,
-    ) -> list[Scene]:
+    ) -> tuple[list[Scene], list[np.ndarray]]:
         """``scenes`` merged with those of the boxes of ``still`` where a video frame may sit
         (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
         cut from the image as loaded (not the copy scaled for the whole-image search), prepared
         like any query, embedded in one batch and searched in one call; each is grouped on its
-        own, since they are other views of one moment, not frames of a clip."""
+        own, since they are other views of one moment, not frames of a clip. A box's scenes
+        name it as query image ``1 + i`` (after the whole still); the prepared boxes are
+        returned beside the scenes."""
         s = self.settings
         regions = propose_regions(still, s.max_regions)
         if not regions:
-            return scenes
+            return scenes, []
         crops = [
             prepare_query_frames(
                 [QueryFrame(0.0, r.crop(still))], s.resolution, cut, s.black_level
             )[0].rgb
             for r in regions
         ]
-        if s.mirror:
-            crops += [rgb[:, ::-1] for rgb in crops]
-        hits = self.store.search(self.embedder.embed(crops), s.top_k, allowed)
+        views = crops + [rgb[:, ::-1] for rgb in crops] if s.mirror else crops
+        hits = self.store.search(self.embedder.embed(views), s.top_k, allowed)
         indexed = self.catalog.indexed_ids()
         groups = [
-            group_scenes([[h for h in per_crop if h.episode_id in indexed]], [0.0], s.scene_gap)
-            for per_crop in hits
+            [
+                replace(scene, frame=1 + k % len(crops))
+                for scene in group_scenes(
+                    [[h for h in per_crop if h.episode_id in indexed]], [0.0], s.scene_gap
+                )
+            ]
+            for k, per_crop in enumerate(hits)
         ]
-        return merge_scenes([scenes, *groups], s.scene_gap, limit)
+        return merge_scenes([scenes, *groups], s.scene_gap, limit), crops
 
 
 def _link(template: str | None, at: float) -> str | None:

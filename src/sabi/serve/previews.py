@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -39,6 +39,7 @@ from sabi.catalog import Catalog
 from sabi.errors import PreviewMissing
 from sabi.prepare.decode import stream_start
 from sabi.prepare.shots import ShotDetector
+from sabi.prepare.window import frames_from, seek
 from sabi.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,27 +93,6 @@ def _open(path: str) -> InputContainer:
         raise PreviewMissing("the video file of this episode cannot be opened") from exc
 
 
-def _seek(container: InputContainer, stream: VideoStream, t: float, start: float) -> None:
-    try:
-        container.seek(int((max(0.0, t) + start) / stream.time_base), stream=stream, backward=True)
-    except av.FFmpegError:
-        container.seek(0)
-
-
-def _frames(
-    container: InputContainer, stream: VideoStream, t0: float, start: float
-) -> Iterator[tuple[float, av.VideoFrame]]:
-    _seek(container, stream, t0, start)
-    for packet in container.demux(stream):
-        try:
-            decoded = packet.decode()
-        except av.FFmpegError:
-            continue
-        for frame in decoded:
-            if frame.time is not None:
-                yield float(frame.time) - start, frame
-
-
 def still(path: str, at: float, size: str, fmt: str) -> Rendered:
     """The frame shown at ``at`` seconds, ``size`` wide, as JPEG or WebP."""
     container = _open(path)
@@ -121,7 +101,7 @@ def still(path: str, at: float, size: str, fmt: str) -> Rendered:
         stream.thread_type = "AUTO"
         start = stream_start(container, stream)
         chosen = None
-        for t, frame in _frames(container, stream, at - 0.001, start):
+        for t, frame in frames_from(container, stream, at - 0.001, start):
             chosen = frame
             if t >= at - 0.001:
                 break
@@ -220,7 +200,7 @@ def _collect(
     start: float,
     shot: _Shot,
 ) -> None:
-    _seek(container, vstream, shot.window.start, start)
+    seek(container, vstream, shot.window.start, start)
     streams = [vstream] if astream is None else [vstream, astream]
     for packet in container.demux(*streams):
         try:

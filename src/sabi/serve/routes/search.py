@@ -39,6 +39,10 @@ Info = Annotated[
 Title = Annotated[str | None, Query(description="Only the show with this title.")]
 Tag = Annotated[str | None, Query(description="Only shows with this tag.")]
 Limit = Annotated[str | None, Query(description="Scenes to return (1-100).")]
+Exact = Annotated[
+    str | None,
+    Query(description="Name the exact frame from the source video (1: yes; 0: no; slower)."),
+]
 
 
 def flag(value: str | None, name: str) -> bool | None:
@@ -76,6 +80,7 @@ class SearchParams:
     show: str | None
     tag: str | None
     limit: int | None
+    exact: bool | None
 
 
 def search_params(
@@ -86,6 +91,7 @@ def search_params(
     show: Title = None,
     tag: Tag = None,
     limit: Limit = None,
+    exact: Exact = None,
 ) -> SearchParams:
     return SearchParams(
         url=url or None,
@@ -95,6 +101,7 @@ def search_params(
         show=show or None,
         tag=tag or None,
         limit=whole(limit, "limit", 1, 100),
+        exact=flag(exact, "exact"),
     )
 
 
@@ -173,6 +180,7 @@ async def search(
             show_id=params.show_id,
             tag=params.tag,
             limit=params.limit,
+            exact=params.exact,
             cancel=gone.is_set,  # decoding stops between frames once the client is gone
         )
         answer = await until_done(request, work, gone)

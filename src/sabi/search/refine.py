@@ -1,0 +1,135 @@
+"""Name the exact frame of a match by looking at the source video around it.
+
+The index holds ``rate`` frames a second, and deduplication keeps one frame for a run of
+near-identical ones, so a scene's sampled ``at`` can be half a step off in a moving shot and
+seconds off in a held one. Where the episode's file is at hand (it is, for previews), the frames
+around the match are decoded at the file's own frame rate, made exactly as index frames are
+(same scaling, same border crop: ``sabi.prepare.window``), embedded, and compared with the
+query; the best one's presentation time becomes ``at``.
+
+Where to look: the best hit's kept frame stands for its run of dropped near-duplicates, and the
+query lies in that run or between it and a neighbouring sample, so the window is the run widened
+by one sampling step each side, and by the scene's other near-best hits (its from-to), up to
+WINDOW seconds around the run. What it costs: decoding those seconds, and embedding COARSE
+frames spread evenly over them, then finer passes beside the best (about 25-40 frames in all,
+never more than MAX_FRAMES). Only the first scene and those scoring within NEAR of it are
+refined; the rest keep their sampled ``at``. A missing or unreadable file keeps it too.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from sabi.describe.base import Embedder
+from sabi.errors import VideoError
+from sabi.prepare.borders import Crop
+from sabi.prepare.decode import SampledFrame, probe_crop
+from sabi.prepare.window import window_frames
+from sabi.search.scenes import Scene
+
+log = logging.getLogger(__name__)
+
+WINDOW = 5.0  # seconds: the longest run (dedupe_max_span, 4 s by default) plus a step
+MAX_FRAMES = 96  # frames embedded per refined scene, at most
+COARSE = 32  # frames of the first, even pass over the window
+NEAR = 0.02  # scenes this close to the best one's similarity are refined too
+
+
+@dataclass(frozen=True)
+class Refiner:
+    """What refining needs to make frames the way the index made them."""
+
+    embedder: Embedder
+    rate: float
+    resolution: int
+    cut_borders: bool
+    black_level: int
+
+    def scenes(
+        self, scenes: list[Scene], queries: Sequence[Sequence[np.ndarray]], paths: dict[int, str]
+    ) -> list[Scene]:
+        """``scenes`` with ``at`` refined for the best and those within NEAR of it.
+
+        ``queries[j]`` are the prepared images of query frame j (the frame, and its mirror
+        image when mirrored views are searched); ``paths`` maps episode ids to their files.
+        """
+        if not scenes:
+            return scenes
+        top = scenes[0].similarity
+        out = []
+        for scene in scenes:
+            path = paths.get(scene.episode_id)
+            if path is not None and scene.similarity >= top - NEAR:
+                scene = self.scene(scene, queries[scene.frame], Path(path))
+            out.append(scene)
+        return out
+
+    def scene(self, scene: Scene, query: Sequence[np.ndarray], path: Path) -> Scene:
+        """The scene with ``at`` on the best frame of the source, or unchanged when the source
+        cannot be read."""
+        step = 1.0 / self.rate
+        kept = scene.at + scene.offset  # the best hit's kept frame, in episode time
+        mid = kept + scene.held / 2
+        lo = max(0.0, scene.start - step, mid - WINDOW / 2)
+        hi = min(scene.end + step, mid + WINDOW / 2)
+        try:
+            frames = window_frames(path, lo, hi, self.resolution, self._crop(path))
+        except (VideoError, OSError) as exc:
+            log.info("exact moment: keeping the sampled one, %s: %s", path, exc)
+            return scene
+        if not frames:
+            return scene
+        best = self._best(frames, self.embedder.embed(list(query)))
+        at = max(0.0, best - scene.offset)
+        return replace(scene, at=at, start=min(scene.start, best), end=max(scene.end, best))
+
+    def _best(self, frames: list[SampledFrame], query: np.ndarray) -> float:
+        """The time of the frame most like the query: an even pass over the window, then
+        passes at finer strides beside the best so far (similarity rises smoothly towards
+        the right frame within a shot), down to single frames."""
+        stride = max(1, math.ceil(len(frames) / COARSE))
+        scores: dict[int, float] = {}
+        self._score(frames, range(0, len(frames), stride), query, scores)
+        while stride > 1:
+            i = max(scores, key=scores.__getitem__)
+            finer = max(1, stride // 3)
+            near = range(max(0, i - stride + finer), min(len(frames), i + stride), finer)
+            room = MAX_FRAMES - len(scores)
+            self._score(frames, [k for k in near if k not in scores][:room], query, scores)
+            stride = finer
+        i = max(scores, key=lambda k: (scores[k], -k))
+        return frames[i].time
+
+    def _score(
+        self,
+        frames: list[SampledFrame],
+        picks: Sequence[int],
+        query: np.ndarray,
+        scores: dict[int, float],
+    ) -> None:
+        if not picks:
+            return
+        vectors = self.embedder.embed([frames[k].rgb for k in picks])
+        for k, sim in zip(picks, (vectors @ query.T).max(axis=1), strict=True):
+            scores[k] = float(sim)
+
+    def _crop(self, path: Path) -> Crop | None:
+        if not self.cut_borders:
+            return None
+        st = os.stat(path)
+        return _video_crop(str(path), st.st_size, st.st_mtime_ns, self.resolution, self.black_level)
+
+
+@lru_cache(maxsize=256)
+def _video_crop(path: str, _size: int, _mtime: int, width: int, level: int) -> Crop:
+    """The border crop indexing chose for this file (decided again the same way: a dozen seeks,
+    so remembered per file version)."""
+    return probe_crop(Path(path), width, level)

@@ -1,0 +1,124 @@
+"""The moment a result names: the best sampled frame, and with the source at hand the frame.
+
+Screenshots are taken between sampling instants (the index holds 2 frames a second), in held
+and in moving shots. Without ``exact`` the answer is the best sampled frame, within half a
+second here; with it, the frame itself: within one frame of the true time, or a frame that is
+pixel for pixel the same (a held picture has no single right time).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from media import frame_at, screenshot
+from PIL import Image
+from typer.testing import CliRunner
+
+from sabi.app import Sabi
+from sabi.cli import app
+
+WEBM = "big_buck_bunny_0_30.webm"
+MP4 = "big_buck_bunny_clip.mp4"
+ONE_FRAME = 1 / 24 + 2e-3  # both clips run at 24-25 fps; answers are rounded to 1 ms
+
+# (clip, seconds): 12.34 s is the README's demo, in a held shot; 2.0 s is the start of a long
+# held run of big_buck_bunny_clip.mp4; the others are moving shots, off the 0.5 s grid.
+MOMENTS = [(WEBM, 12.34), (MP4, 2.0), (WEBM, 4.2), (WEBM, 7.2), (WEBM, 9.7), (WEBM, 20.1)]
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory, shared_media: Path) -> Path:
+    """The two Big Buck Bunny clips, copied (one test takes a file away), indexed."""
+    root = tmp_path_factory.mktemp("exact")
+    for name in (WEBM, MP4):
+        shutil.copy(shared_media / name, root / name)
+    with Sabi.open(data_dir=root / "data", threads=2) as sabi:
+        report = sabi.index([root / WEBM, root / MP4], show="Bunny")
+        assert report.ok, report.results
+    return root
+
+
+@pytest.fixture
+def sabi(library: Path):
+    with Sabi.open(data_dir=library / "data", create=False) as s:
+        yield s
+
+
+def _same_or_within_a_frame(path: Path, at: float, t: float) -> None:
+    if abs(at - t) <= ONE_FRAME:
+        return
+    shown = frame_at(path, at - 2e-3)[1]  # ``at`` is rounded to 1 ms: the frame at or after
+    assert np.array_equal(shown, frame_at(path, t - 2e-3)[1]), (t, at)
+
+
+@pytest.mark.parametrize("name,when", MOMENTS)
+def test_sampled_and_exact_moment(sabi, library, name, when):
+    t, rgb = frame_at(library / name, when)
+    query = screenshot(rgb, width=640, quality=40)
+    sampled = sabi.search(query, exact=False).result[0]
+    assert sampled.filename == name
+    assert abs(sampled.at - t) <= 0.5, (t, sampled)
+    exact = sabi.search(query, exact=True).result[0]
+    assert exact.filename == name
+    assert exact.from_ <= exact.at <= exact.to
+    _same_or_within_a_frame(library / name, exact.at, t)
+
+
+def test_exact_is_the_setting_default(library):
+    t, rgb = frame_at(library / WEBM, 12.34)
+    query = screenshot(rgb)
+    with Sabi.open(data_dir=library / "data", create=False, exact_at=True) as on:
+        at = on.search(query).result[0].at
+        assert on.search(query, exact=False).result[0].at != at  # the argument wins
+    _same_or_within_a_frame(library / WEBM, at, t)
+
+
+def test_missing_source_keeps_the_sampled_moment(sabi, library):
+    t, rgb = frame_at(library / WEBM, 12.34)
+    query = screenshot(rgb)
+    sampled = sabi.search(query, exact=False).result[0]
+    assert sabi.search(query, exact=True).result[0].at != sampled.at  # refined with the file
+    away = library / "moved-away.webm"
+    (library / WEBM).rename(away)
+    try:
+        answer = sabi.search(query, exact=True).result[0]
+    finally:
+        away.rename(library / WEBM)
+    assert (answer.filename, answer.at, answer.similarity) == (
+        WEBM,
+        sampled.at,
+        sampled.similarity,
+    )
+
+
+def test_gif_lands_on_its_first_frame(sabi, library):
+    """Eight frames a quarter second apart: the best-matching one, less its offset in the
+    GIF, names where the GIF starts."""
+    t0 = frame_at(library / WEBM, 7.3)[0]
+    frames = [
+        Image.fromarray(frame_at(library / WEBM, t0 + 0.25 * i - 1e-3)[1]).resize((320, 180))
+        for i in range(8)
+    ]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=250, loop=0)
+    best = sabi.search(buf.getvalue(), exact=True).result[0]
+    assert best.filename == WEBM
+    assert abs(best.at - t0) <= ONE_FRAME, (t0, best)
+
+
+def test_cli_exact(library):
+    t, rgb = frame_at(library / WEBM, 12.34)
+    (library / "q.jpg").write_bytes(screenshot(rgb))
+    runs = {}
+    for flag in ("--exact", "--no-exact"):
+        args = ["search", str(library / "q.jpg"), flag, "--json", "-d", str(library / "data")]
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, r.output
+        runs[flag] = json.loads(r.output)["result"][0]["at"]
+    assert abs(runs["--no-exact"] - t) <= 0.5
+    assert abs(runs["--exact"] - t) <= ONE_FRAME, (t, runs)
