@@ -5,6 +5,11 @@
   holds another encode than the one the screenshots are taken from (as in real life).
 - Distractors: bikes.mp4 and FFmpeg's synthetic sources (life, gradients, mandelbrot, ...), so
   the index is not five episodes of one film.
+- Rendered cartoons (``bench.cartoon``): shows A and B, three ~60 s episodes each, indexed
+  (each its own show); one more episode of show A and two of show C are rendered but never
+  indexed: the "not in the library" queries, in the same style (hard negatives). Each is kept
+  as a lossless master (what screenshots are taken from) beside the indexed H.264 encode, with
+  its ground-truth shot list (JSON).
 - Long sources for the indexing-speed benchmark: the clips looped to 10+ minutes at 480p/720p.
 
 Everything is encoded in-process with PyAV (its wheel bundles FFmpeg and x264).
@@ -13,10 +18,12 @@ Everything is encoded in-process with PyAV (its wheel bundles FFmpeg and x264).
 from __future__ import annotations
 
 import bisect
+import hashlib
+import inspect
 import json
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +37,7 @@ DISTRACTOR_SHOW = "Distractors"
 # Shot changes of big_buck_bunny_0_30.webm (sabi.prepare.shots at full frame rate): the
 # episodes are cut there so that no shot is split between two of them.
 CUTS_0_30 = (11.79, 22.96)
-VERSION = 1  # bump when the media recipe changes, so caches are rebuilt
+VERSION = 2  # bump when the media recipe changes, so caches are rebuilt
 
 
 @dataclass(frozen=True)
@@ -42,22 +49,34 @@ class EpisodeClip:
     source: Path  # the original clip the screenshots are taken from
     offset: float  # source time (s) of the episode's t = 0
     duration: float
+    show: str = SHOW
+    truth: Path | None = None  # a rendered episode's ground-truth shot list
 
     @property
     def filename(self) -> str:
         return self.path.name
 
+    @property
+    def kind(self) -> str:
+        """ "film" (Big Buck Bunny) or "rendered" (bench.cartoon)."""
+        return "rendered" if self.truth is not None else "film"
+
 
 @dataclass(frozen=True)
 class Corpus:
-    episodes: list[EpisodeClip]
-    show_dir: Path
+    episodes: list[EpisodeClip]  # every indexed episode: the film's and the rendered shows'
+    show_dir: Path  # the film's folder (Big Buck Bunny)
     distractor_dir: Path
     distractor_seconds: float
+    show_dirs: dict[str, Path] = field(default_factory=dict)  # show -> folder, film included
+    unindexed: list[EpisodeClip] = field(default_factory=list)  # never indexed: "not found"
 
     @property
     def show_seconds(self) -> float:
         return sum(e.duration for e in self.episodes)
+
+    def seconds_of(self, kind: str) -> float:
+        return sum(e.duration for e in self.episodes if e.kind == kind)
 
 
 def _cached(marker: Path, recipe: dict[str, Any]) -> bool:
@@ -120,7 +139,54 @@ def build_corpus(paths: BenchPaths) -> Corpus:
             enc.close()
             _mark(marker, recipe)
         seconds += length
-    return Corpus(episodes, show_dir, distractor_dir, seconds)
+    rendered, unindexed = _cartoon_episodes(root, paths.quick)
+    show_dirs = {SHOW: show_dir} | {e.show: e.path.parent for e in rendered}
+    return Corpus(episodes + rendered, show_dir, distractor_dir, seconds, show_dirs, unindexed)
+
+
+def cartoon_plan(quick: bool) -> list[tuple[str, int, float, bool]]:
+    """(show key, episode number, seconds, indexed) of every rendered episode."""
+    if quick:
+        return [("A", 1, 20, True), ("A", 2, 20, True), ("B", 1, 20, True), ("B", 2, 20, True)] + [
+            ("A", 3, 20, False),
+            ("C", 1, 20, False),
+        ]
+    indexed = [(show, n, 60.0, True) for show in "AB" for n in (1, 2, 3)]
+    return [*indexed, ("A", 4, 60.0, False), ("C", 1, 60.0, False), ("C", 2, 60.0, False)]
+
+
+def _cartoon_episodes(root: Path, quick: bool) -> tuple[list[EpisodeClip], list[EpisodeClip]]:
+    """Render (once; cached by recipe) the cartoon episodes: the indexed encode (CRF 20, in the
+    show's folder) and a lossless master (in masters/, never indexed) for each."""
+    from bench import cartoon
+
+    code = hashlib.sha1(inspect.getsource(cartoon).encode()).hexdigest()[:10]
+    masters = root / "masters"
+    masters.mkdir(parents=True, exist_ok=True)
+    indexed: list[EpisodeClip] = []
+    unindexed: list[EpisodeClip] = []
+    for key, number, seconds, is_indexed in cartoon_plan(quick):
+        title = cartoon.SHOWS[key].title
+        name = f"{title} - {number:02d}.mp4"
+        master, truth = masters / name, masters / f"{title} - {number:02d}.json"
+        path = root / title / name if is_indexed else master
+        recipe = {"v": VERSION, "show": key, "n": number, "s": seconds, "code": code}
+        marker = masters / f"{title} - {number:02d}.recipe"
+        if not (master.is_file() and path.is_file() and _cached(marker, recipe)):
+            say(f"corpus: rendering {name}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            outs = [Encoder(master, cartoon.SIZE, cartoon.FPS, crf=0)]
+            if is_indexed:
+                outs.append(Encoder(path, cartoon.SIZE, cartoon.FPS))
+            shots = cartoon.render_episode(key, number, seconds, outs)
+            for enc in outs:
+                enc.close()
+            cartoon.write_truth(truth, cartoon.ground_truth(key, number, shots))
+            _mark(marker, recipe)
+        duration = json.loads(truth.read_text())["seconds"]
+        clip = EpisodeClip(number, path, master, 0.0, duration, title, truth)
+        (indexed if is_indexed else unindexed).append(clip)
+    return indexed, unindexed
 
 
 def _show_episodes(media: Path, show_dir: Path) -> list[EpisodeClip]:
