@@ -382,8 +382,8 @@ def measure_extras(
         "available": amv.available(),
         "note": "" if amv.available() else amv.skip_reason(),
     }
-    for split, qs in sets.items():
-        clip, pieces = amv.build(paths, corpus, qs.seed)
+    for split, qset in sets.items():
+        clip, pieces = amv.build(paths, corpus, qset.seed)
         out["amv"][split] = {"clip": clip.name, "pieces": [asdict(p) for p in pieces]}
         if amv.available():
             with Sabi(settings) as sabi:
@@ -497,7 +497,7 @@ def run_key(descriptor: str, mirror: bool) -> str:
 
 
 def corpus_facts(corpus: Corpus) -> dict[str, Any]:
-    shows: dict[str, dict[str, float]] = {}
+    shows: dict[str, dict[str, Any]] = {}
     for e in corpus.episodes:
         entry = shows.setdefault(e.show, {"episodes": 0, "seconds": 0.0, "kind": e.kind})
         entry["episodes"] += 1

@@ -63,8 +63,8 @@ def plan(corpus: Corpus, seed: int) -> list[tuple[EpisodeClip, float, float]]:
         ep = pool[int(rng.integers(len(pool)))]
         segs = [s for s in _segments(ep) if s[1] - s[0] >= 1.6]
         a, b = segs[int(rng.integers(len(segs)))]
-        length = float(min(rng.uniform(1.5, 3.0), b - a - 0.1))
-        start = float(rng.uniform(a + 0.05, b - length - 0.05))
+        length = float(min(rng.uniform(1.5, 3.0), b - a - 0.2))
+        start = float(rng.uniform(a + 0.05, max(a + 0.05, b - length - 0.05)))
         out.append((ep, start, start + length))
     return out
 
@@ -138,7 +138,7 @@ def measure(sabi: Sabi, clip: Path, pieces: Sequence[Piece]) -> dict[str, Any]:
 
 def _score(p: Piece, detected: list[dict[str, Any]]) -> dict[str, Any]:
     def overlap(d: dict[str, Any]) -> float:
-        return max(0.0, min(p.end, d["end"]) - max(p.start, d["start"]))
+        return max(0.0, min(p.end, float(d["end"])) - max(p.start, float(d["start"])))
 
     best = max(detected, key=overlap, default=None)
     if best is None or overlap(best) <= 0 or best["filename"] is None:

@@ -274,8 +274,13 @@ def _sky(style: Style, shot: Shot, size: tuple[int, int]) -> Image.Image:
     for _ in range(int(rng.integers(3, 8))):  # clouds: clusters of white ellipses
         cx, cy = int(rng.integers(0, size[0])), int(rng.integers(20, 260))
         for _ in range(4):
-            dx, dy, r = int(rng.integers(-50, 50)), int(rng.integers(-12, 12)), rng.integers(20, 40)
-            draw.ellipse((cx + dx - r, cy + dy - r * 0.6, cx + dx + r, cy + dy + r * 0.6), "white")
+            dx, dy, r = (
+                int(rng.integers(-50, 50)),
+                int(rng.integers(-12, 12)),
+                int(rng.integers(20, 40)),
+            )
+            box = (cx + dx - r, cy + dy - r * 0.6, cx + dx + r, cy + dy + r * 0.6)
+            draw.ellipse(box, "white")
     return img.filter(ImageFilter.GaussianBlur(1.2))
 
 
@@ -341,8 +346,8 @@ def _draw(show: str, shot: Shot, stage: Image.Image, drawing: int) -> Image.Imag
     u = 0.0 if shot.camera == "held" else min(1.0, drawing * 2 / max(1, shot.frames - 1))
     u = u * u * (3 - 2 * u)  # ease in and out
     (x0, y0, w0), (x1, y1, w1) = shot.view
-    x, y, w = x0 + (x1 - x0) * u, y0 + (y1 - y0) * u, w0 + (w1 - w0) * u
-    frame = img.resize(SIZE, Image.Resampling.BILINEAR, box=(x, y, x + w, y + w * 9 / 16))
+    cx, cy, w = x0 + (x1 - x0) * u, y0 + (y1 - y0) * u, w0 + (w1 - w0) * u
+    frame = img.resize(SIZE, Image.Resampling.BILINEAR, box=(cx, cy, cx + w, cy + w * 9 / 16))
     frame = frame.convert("RGB")
     fade = _fade(shot, drawing * 2)
     return Image.eval(frame, lambda v: round(v * fade)) if fade < 1 else frame

@@ -226,7 +226,8 @@ def make_split(
     candidates, frame_index = scan(paths, corpus)
     picks = pick_frames(corpus, candidates, per_family, seed, avoid)
     negs = negative_frames(corpus, candidates, negatives, seed)
-    root = paths.work / f"queries-{'quick' if paths.quick else 'full'}-{split}"
+    mode = "quick" if paths.quick else "full"
+    root = paths.work / f"queries-{mode}-{split}-{per_family}x{clips}x{negatives}"
     recipe = json.loads(
         json.dumps(
             {
