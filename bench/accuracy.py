@@ -425,8 +425,12 @@ def bench_accuracy(
     runs: dict[tuple[str, bool], Run] = {}
     extras: dict[str, Any] = {}
     baseline: Run | None = None
+    images = report.images()  # what the other descriptors and the other mirror value run
     for d in descriptors:
-        sets: dict[str, tuple[QuerySet, Sequence[bool]]] = {"report": (report, (False, True))}
+        sets: dict[str, tuple[QuerySet, Sequence[bool]]] = {
+            "report": (report if d == primary else images, (DEFAULT_MIRROR,)),
+            "report/mirror": (images, (not DEFAULT_MIRROR,)),
+        }
         after = None
         if d == primary:
             sets["tuning"] = (tuning, (DEFAULT_MIRROR,))
@@ -437,7 +441,7 @@ def bench_accuracy(
                 )
 
         for (split, mirror), run in run_config(paths, corpus, d, sets, after, descriptor=d).items():
-            if split == "report":
+            if split.startswith("report"):
                 runs[(d, mirror)] = run
             else:
                 baseline = run
@@ -543,12 +547,7 @@ def bench_sweeps(paths: BenchPaths, corpus: Corpus, tuning: QuerySet, baseline: 
     """One setting changed at a time, measured on the tuning split's edited frames only (the
     settings are chosen here; the report split never is)."""
     info = RunInfo()
-    image = QuerySet(
-        tuning.split,
-        tuning.seed,
-        [q for q in tuning.positives if q.family in IMAGE_FAMILIES],
-        tuning.frames,
-    )
+    image = tuning.images()
     outcomes = [o for o in baseline.outcomes if o.indexed and o.family in IMAGE_FAMILIES]
     label = "defaults (rate 2, dedupe 4 bits / 4 s, embed 224)"
     runs = [Run(label, "tuning", baseline.overrides, baseline.index, outcomes)]

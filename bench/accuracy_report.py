@@ -124,7 +124,9 @@ library" queries, same style): {unindexed}.
 Two query splits, drawn from different frames (no report frame within 1 s of a tuning frame):
 the **tuning split** ({split_line("tuning")}) is the only one settings and the "not found"
 threshold are chosen on (sweeps.md); the **report split** ({split_line("report")}) is what
-every table below reports unless its heading says otherwise. Screenshots come from the
+every table below reports unless its heading says otherwise. The clip and unindexed queries
+run on {data["primary"]} at the default mirror only; the other descriptors and the other mirror
+value run the edited frames. Screenshots come from the
 originals (the film's clips, the cartoons' lossless masters), not the indexed encode. Default
 settings (rate 2 fps, dedupe 4 bits/4 s, embed 224, mirror {_on(data["default_mirror"])})
 unless a table says otherwise. Every query is one `Sabi.search(bytes)` call.
@@ -311,7 +313,10 @@ def _exact(data: Data) -> str:
 
 def _amv(data: Data) -> str:
     amv = data.get("amv", {})
-    title = "\n## AMV breakdown: `Sabi.shots` on a clip cut from indexed episodes\n\n"
+    title = (
+        "\n## AMV breakdown: `Sabi.shots` on a clip cut from indexed episodes "
+        f"(one clip each: {TUNING}, {REPORT})\n\n"
+    )
     if not amv.get("available"):
         pieces = {k: len(v.get("pieces", [])) for k, v in amv.items() if isinstance(v, dict)}
         built = ", ".join(f"{k} split: {n} shots" for k, n in pieces.items())
@@ -362,7 +367,7 @@ def _mirror(data: Data) -> str:
     for d in data["descriptors"]:
         foff, fon = data["families"][_key(d, False)], data["families"][_key(d, True)]
         oo, no = data["overall"][_key(d, False)], data["overall"][_key(d, True)]
-        others = [f for f in foff if f != "flip"]
+        others = [f for f in foff if f != "flip" and f in fon]
 
         def mean(fams: dict[str, Any], key: str, others: list[str] = others) -> str:
             return pct(float(np.mean([fams[f][key] for f in others])))
@@ -466,7 +471,7 @@ def render_sweeps(data: Data) -> str:
                 pct(o["top1_range"], 1),
                 num(o["mrr10"], 3),
                 pct(o["confident"], 1),
-                f"{o['worst_family']} {pct(o['worst_top1'])}",
+                f"{o['worst_family']} {pct(o.get('worst_top1_time', o['worst_top1']))}",
                 num(o["latency_p50"]),
             ]
         )
@@ -496,7 +501,7 @@ Means are over the edit families (each family weighs the same).
         "+range",
         "MRR@10",
         "confident",
-        "worst family",
+        "worst family (+time)",
         "p50 ms",
     ]
     md = [

@@ -73,6 +73,11 @@ class QuerySet:
     def negatives(self) -> list[Query]:
         return [q for q in self.queries if not q.indexed]
 
+    def images(self) -> QuerySet:
+        """The edited frames of indexed episodes only (no clips, no unindexed queries)."""
+        image = [q for q in self.positives if q.family in edits.EDITS]
+        return QuerySet(self.split, self.seed, image, self.frames)
+
     def counts(self) -> dict[str, int]:
         """How many queries of each kind: the table headers quote these."""
         pos = [q for q in self.positives if q.family == "none"]
