@@ -446,8 +446,6 @@ def bench_accuracy(
             else:
                 baseline = run
     assert baseline is not None
-    thr = calibrate(baseline.outcomes)
-    primary_report = runs[(primary, DEFAULT_MIRROR)]
     data = {
         "run": info.facts(),
         "per_family": per_family,
@@ -457,6 +455,28 @@ def bench_accuracy(
             qs.split: {"seed": qs.seed, "per_family": n, **qs.counts()}
             for qs, n in ((tuning, n_tune), (report, per_family))
         },
+        **_results(corpus, descriptors, primary, runs, baseline),
+        **extras,
+        "queries": [asdict(q) for q in report.queries],
+    }
+    written = [publish(paths.results, "accuracy", data, render_accuracy)]
+    if not charts(data, paths.results):
+        say("matplotlib is not installed (pip install -e '.[bench]'): no charts")
+    if sweeps:
+        written.append(bench_sweeps(paths, corpus, tuning, baseline))
+    return written
+
+
+def _results(
+    corpus: Corpus,
+    descriptors: Sequence[str],
+    primary: str,
+    runs: dict[tuple[str, bool], Run],
+    baseline: Run,
+) -> dict[str, Any]:
+    """accuracy.json's measured part: report-split runs, the tuning baseline, "not found"."""
+    thr = calibrate(baseline.outcomes)
+    return {
         "descriptors": list(descriptors),
         "primary": primary,
         "default_mirror": DEFAULT_MIRROR,
@@ -481,18 +501,10 @@ def bench_accuracy(
             "goal": PRECISION_GOAL,
             "threshold": thr,
             "tuning": not_found(baseline.outcomes, thr),
-            "report": not_found(primary_report.outcomes, thr),
+            "report": not_found(runs[(primary, DEFAULT_MIRROR)].outcomes, thr),
         },
-        **extras,
-        "queries": [asdict(q) for q in report.queries],
         "outcomes": {run_key(d, m): [asdict(o) for o in r.outcomes] for (d, m), r in runs.items()},
     }
-    written = [publish(paths.results, "accuracy", data, render_accuracy)]
-    if not charts(data, paths.results):
-        say("matplotlib is not installed (pip install -e '.[bench]'): no charts")
-    if sweeps:
-        written.append(bench_sweeps(paths, corpus, tuning, baseline))
-    return written
 
 
 def run_key(descriptor: str, mirror: bool) -> str:
