@@ -42,9 +42,12 @@ def _paths(work: Path, results: Path, media: Path | None, quick: bool) -> BenchP
 def accuracy(
     quick: QuickOpt = False,
     queries: Annotated[
-        int | None, typer.Option(help="Frames per edit family (default 40; 8 with --quick).")
+        int | None,
+        typer.Option(
+            help="Frames per edit family in the report split (default 40; 8 with --quick); "
+            "the tuning split draws half as many."
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for query times and edits.")] = 7,
     descriptor: Annotated[
         list[str] | None, typer.Option(help="Descriptors to compare (repeatable; default all).")
     ] = None,
@@ -62,7 +65,6 @@ def accuracy(
     for path in bench_accuracy(
         paths,
         per_family=queries or (8 if quick else 40),
-        seed=seed,
         descriptors=tuple(descriptor or DESCRIPTORS),
         sweeps=sweeps,
     ):
@@ -151,7 +153,6 @@ def all_(
     accuracy(
         quick=quick,
         queries=None,
-        seed=7,
         descriptor=None,
         sweeps=True,
         work=work,

@@ -5,6 +5,11 @@
   holds another encode than the one the screenshots are taken from (as in real life).
 - Distractors: bikes.mp4 and FFmpeg's synthetic sources (life, gradients, mandelbrot, ...), so
   the index is not five episodes of one film.
+- Rendered cartoons (``bench.cartoon``): shows A and B, three ~60 s episodes each, indexed
+  (each its own show); one more episode of show A and two of show C are rendered but never
+  indexed: the "not in the library" queries, in the same style (hard negatives). Each is kept
+  as a lossless master (what screenshots are taken from) beside the indexed H.264 encode, with
+  its ground-truth shot list (JSON).
 - Long sources for the indexing-speed benchmark: the clips looped to 10+ minutes at 480p/720p.
 
 Everything is encoded in-process with PyAV (its wheel bundles FFmpeg and x264).
@@ -13,24 +18,26 @@ Everything is encoded in-process with PyAV (its wheel bundles FFmpeg and x264).
 from __future__ import annotations
 
 import bisect
+import hashlib
+import inspect
 import json
 import shutil
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
-from fractions import Fraction
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import av
 
 from bench.common import BenchPaths, say
+from bench.video import Encoder, decoded
 
 SHOW = "Big Buck Bunny"
 DISTRACTOR_SHOW = "Distractors"
 # Shot changes of big_buck_bunny_0_30.webm (sabi.prepare.shots at full frame rate): the
 # episodes are cut there so that no shot is split between two of them.
 CUTS_0_30 = (11.79, 22.96)
-VERSION = 1  # bump when the media recipe changes, so caches are rebuilt
+VERSION = 2  # bump when the media recipe changes, so caches are rebuilt
 
 
 @dataclass(frozen=True)
@@ -42,71 +49,34 @@ class EpisodeClip:
     source: Path  # the original clip the screenshots are taken from
     offset: float  # source time (s) of the episode's t = 0
     duration: float
+    show: str = SHOW
+    truth: Path | None = None  # a rendered episode's ground-truth shot list
 
     @property
     def filename(self) -> str:
         return self.path.name
 
+    @property
+    def kind(self) -> str:
+        """ "film" (Big Buck Bunny) or "rendered" (bench.cartoon)."""
+        return "rendered" if self.truth is not None else "film"
+
 
 @dataclass(frozen=True)
 class Corpus:
-    episodes: list[EpisodeClip]
-    show_dir: Path
+    episodes: list[EpisodeClip]  # every indexed episode: the film's and the rendered shows'
+    show_dir: Path  # the film's folder (Big Buck Bunny)
     distractor_dir: Path
     distractor_seconds: float
+    show_dirs: dict[str, Path] = field(default_factory=dict)  # show -> folder, film included
+    unindexed: list[EpisodeClip] = field(default_factory=list)  # never indexed: "not found"
 
     @property
     def show_seconds(self) -> float:
         return sum(e.duration for e in self.episodes)
 
-
-# ----- encoding
-
-
-class Encoder:
-    """H.264 in an MP4 at a constant frame rate; frames are numbered as they come."""
-
-    def __init__(
-        self, path: Path, size: tuple[int, int], fps: int, crf: int = 20, preset: str = "veryfast"
-    ):
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.part")  # no video suffix: never indexed
-        self.size = size
-        self.fps = fps
-        self.out = av.open(str(self.tmp), "w", format="mp4")
-        self.stream = self.out.add_stream("libx264", rate=fps)
-        self.stream.width, self.stream.height = size
-        self.stream.pix_fmt = "yuv420p"
-        self.stream.options = {"crf": str(crf), "preset": preset}
-        self.stream.codec_context.time_base = Fraction(1, fps)
-        self.frames = 0
-
-    def add(self, frame: av.VideoFrame) -> None:
-        w, h = self.size
-        vf = frame.reformat(width=w, height=h, format="yuv420p")
-        vf.pts = self.frames
-        vf.time_base = Fraction(1, self.fps)
-        self.frames += 1
-        for packet in self.stream.encode(vf):
-            self.out.mux(packet)
-
-    def close(self) -> float:
-        for packet in self.stream.encode():
-            self.out.mux(packet)
-        self.out.close()
-        self.tmp.replace(self.path)
-        return self.frames / self.fps
-
-
-def decoded(path: Path | str, fmt: str | None = None) -> Iterator[tuple[float, av.VideoFrame]]:
-    """(seconds from the stream's start, frame) for every frame of a file or lavfi source."""
-    with av.open(str(path), format=fmt) as c:
-        stream = c.streams.video[0]
-        stream.thread_type = "AUTO"
-        start = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
-        for frame in c.decode(stream):
-            if frame.time is not None:
-                yield float(frame.time) - start, frame
+    def seconds_of(self, kind: str) -> float:
+        return sum(e.duration for e in self.episodes if e.kind == kind)
 
 
 def _cached(marker: Path, recipe: dict[str, Any]) -> bool:
@@ -169,7 +139,52 @@ def build_corpus(paths: BenchPaths) -> Corpus:
             enc.close()
             _mark(marker, recipe)
         seconds += length
-    return Corpus(episodes, show_dir, distractor_dir, seconds)
+    rendered, unindexed = _cartoon_episodes(root, paths.quick)
+    show_dirs = {SHOW: show_dir} | {e.show: e.path.parent for e in rendered}
+    return Corpus(episodes + rendered, show_dir, distractor_dir, seconds, show_dirs, unindexed)
+
+
+def cartoon_plan(quick: bool) -> list[tuple[str, int, float, bool]]:
+    """(show key, episode number, seconds, indexed) of every rendered episode."""
+    if quick:
+        indexed = [(show, n, 20.0, True) for show in "AB" for n in (1, 2)]
+        return [*indexed, ("A", 3, 20.0, False), ("C", 1, 20.0, False)]
+    indexed = [(show, n, 60.0, True) for show in "AB" for n in (1, 2, 3)]
+    return [*indexed, ("A", 4, 60.0, False), ("C", 1, 60.0, False), ("C", 2, 60.0, False)]
+
+
+def _cartoon_episodes(root: Path, quick: bool) -> tuple[list[EpisodeClip], list[EpisodeClip]]:
+    """Render (once; cached by recipe) the cartoon episodes: the indexed encode (CRF 20, in the
+    show's folder) and a lossless master (in masters/, never indexed) for each."""
+    from bench import cartoon
+
+    code = hashlib.sha1(inspect.getsource(cartoon).encode()).hexdigest()[:10]
+    masters = root / "masters"
+    masters.mkdir(parents=True, exist_ok=True)
+    indexed: list[EpisodeClip] = []
+    unindexed: list[EpisodeClip] = []
+    for key, number, seconds, is_indexed in cartoon_plan(quick):
+        title = cartoon.SHOWS[key].title
+        name = f"{title} - {number:02d}.mp4"
+        master, truth = masters / name, masters / f"{title} - {number:02d}.json"
+        path = root / title / name if is_indexed else master
+        recipe = {"v": VERSION, "show": key, "n": number, "s": seconds, "code": code}
+        marker = masters / f"{title} - {number:02d}.recipe"
+        if not (master.is_file() and path.is_file() and _cached(marker, recipe)):
+            say(f"corpus: rendering {name}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            outs = [Encoder(master, cartoon.SIZE, cartoon.FPS, crf=0, preset="ultrafast")]
+            if is_indexed:
+                outs.append(Encoder(path, cartoon.SIZE, cartoon.FPS))
+            shots = cartoon.render_episode(key, number, seconds, outs)
+            for enc in outs:
+                enc.close()
+            cartoon.write_truth(truth, cartoon.ground_truth(key, number, shots))
+            _mark(marker, recipe)
+        duration = json.loads(truth.read_text())["seconds"]
+        clip = EpisodeClip(number, path, master, 0.0, duration, title, truth)
+        (indexed if is_indexed else unindexed).append(clip)
+    return indexed, unindexed
 
 
 def _show_episodes(media: Path, show_dir: Path) -> list[EpisodeClip]:

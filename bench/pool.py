@@ -17,8 +17,8 @@ import numpy as np
 from bench.common import BenchPaths, say
 
 if TYPE_CHECKING:
-    from bench.accuracy import Query
     from bench.corpus import Corpus
+    from bench.queries import Query
     from bench.synth import Model
     from sabi.settings import Settings
 
@@ -35,13 +35,13 @@ def _settings(data_dir: Path, **overrides: Any) -> Settings:
 def real_pool(paths: BenchPaths, corpus: Corpus, queries: Sequence[Query]) -> Path:
     """Real frame vectors (2 fps, every corpus video), their consecutive differences, and the
     embeddings of the accuracy queries (no mirror), cached in one .npz."""
-    from bench.accuracy import _edits_version
+    from bench.queries import edits_version
     from sabi.app import Sabi
     from sabi.prepare.decode import probe_crop, sample_frames
     from sabi.prepare.query import load_query, prepare_query_frames
 
     out = paths.work / "scale" / f"real-{'quick' if paths.quick else 'full'}.npz"
-    recipe = json.dumps([VERSION, _edits_version(), len(queries), corpus.distractor_seconds])
+    recipe = json.dumps([VERSION, edits_version(), len(queries), corpus.distractor_seconds])
     if out.is_file():
         with np.load(out) as z:
             if str(z["recipe"]) == recipe:
@@ -50,7 +50,8 @@ def real_pool(paths: BenchPaths, corpus: Corpus, queries: Sequence[Query]) -> Pa
     say("scale: embedding the real pool and the queries")
     with tempfile.TemporaryDirectory() as tmp, Sabi(_settings(Path(tmp))) as sabi:
         s, emb = sabi.settings, sabi.embedder
-        videos = sorted(corpus.show_dir.glob("*.mp4")) + sorted(corpus.distractor_dir.glob("*.mp4"))
+        dirs = [*corpus.show_dirs.values(), corpus.distractor_dir]
+        videos = [v for d in dirs for v in sorted(d.glob("*.mp4"))]
         vectors, sources, deltas, consecutive = [], [], [], []
         for i, video in enumerate(videos):
             crop = probe_crop(video, s.resolution, s.black_level)

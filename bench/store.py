@@ -74,7 +74,7 @@ def _memory() -> dict[str, float]:
 
 
 def child_build(a: dict[str, Any]) -> dict[str, Any]:
-    from bench.corpus import DISTRACTOR_SHOW, SHOW
+    from bench.corpus import DISTRACTOR_SHOW
     from sabi.app import Sabi
 
     data_dir = Path(a["data_dir"])
@@ -91,7 +91,7 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
 
     store.add = tee  # type: ignore[method-assign]
     t0 = time.perf_counter()
-    show = sabi.index([Path(a["show_dir"])], show=SHOW)
+    shows = [sabi.index([Path(folder)], show=title) for title, folder in a["show_dirs"]]
     sabi.index([Path(a["distractor_dir"])], show=DISTRACTOR_SHOW)
     store.add = add  # type: ignore[method-assign]
     real_frames = sabi.stats().frames
@@ -110,8 +110,9 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
         vectors=np.concatenate([v for _, v, _ in kept]),
         synthetic_ids=np.array(ids),
     )
-    show_seconds = sum(r.duration for r in show.results if r.status == "indexed")
-    show_frames = sum(r.frames for r in show.results if r.status == "indexed")
+    indexed = [r for show in shows for r in show.results if r.status == "indexed"]
+    show_seconds = sum(r.duration for r in indexed)
+    show_frames = sum(r.frames for r in indexed)
     faiss_dir = data_dir / "faiss"
     return {
         "n": a["n"],
@@ -135,7 +136,8 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
 
 
 def child_e2e(a: dict[str, Any]) -> dict[str, Any]:
-    from bench.accuracy import Query, score
+    from bench.accuracy import score
+    from bench.queries import Query
     from sabi.app import Sabi
     from sabi.prepare.query import load_query, prepare_query_frames
 
@@ -469,10 +471,10 @@ def bench_store(
     rebuild: bool,
     milvus: dict[str, Any] | None = None,
 ) -> Path:
-    from bench.accuracy import make_queries
     from bench.corpus import build_corpus
     from bench.markdown import publish
     from bench.pool import real_pool
+    from bench.queries import make_queries
     from bench.store_report import render
 
     info = RunInfo()
@@ -498,7 +500,7 @@ def bench_store(
                     "data_dir": str(data_dir),
                     "n": n,
                     "pool": str(pool),
-                    "show_dir": str(corpus.show_dir),
+                    "show_dirs": [[k, str(v)] for k, v in corpus.show_dirs.items()],
                     "distractor_dir": str(corpus.distractor_dir),
                 },
             )
@@ -596,7 +598,7 @@ def _milvus(
             "n": n,
             "pool": str(pool),
             "params": params,
-            "show_dir": str(corpus.show_dir),
+            "show_dirs": [[k, str(v)] for k, v in corpus.show_dirs.items()],
             "distractor_dir": str(corpus.distractor_dir),
         },
     )

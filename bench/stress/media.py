@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from bench.corpus import Encoder, decoded
+from bench.video import Encoder, decoded
 
 SOURCES = (
     "mandelbrot=size=640x360:rate=24",
