@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sabi.catalog import Catalog
+from sabi.catalog import Catalog, EpisodeView
 from sabi.describe.base import Embedder
 from sabi.errors import BadInput
 from sabi.prepare.budget import Cancel
@@ -78,39 +78,25 @@ class Searcher:
         s = self.settings
         cut = s.cut_borders if cut_borders is None else cut_borders
         frames = prepare_query_frames(frames, s.resolution, cut, s.black_level)
-        allowed = None
-        filters = filters or Filters()
-        if filters.any:
-            allowed = self.catalog.select_episodes(
-                show=filters.show, show_id=filters.show_id, tag=filters.tag
-            )
+        allowed = self.allowed(filters)
         frame_count = self.store.count()
         if allowed is not None and not allowed:
             return SearchResponse(frameCount=frame_count)
         scenes = self._scenes(frames, allowed, limit or s.limit)
         views = self.catalog.views({sc.episode_id for sc in scenes})
-        results = []
-        for sc in scenes:
-            view = views.get(sc.episode_id)
-            if view is None:  # removed between search and lookup
-                continue
-            number = view.number
-            results.append(
-                SceneResult(
-                    filename=view.filename,
-                    episode=int(number) if number is not None and number.is_integer() else number,
-                    duration=round(view.duration, 3),
-                    from_=round(sc.start, 3),
-                    at=round(sc.at, 3),
-                    to=round(sc.end, 3),
-                    similarity=round(sc.similarity, 4),
-                    show=ShowInfo(id=view.show_id, title=view.show_title, tag=view.show_tag),
-                    episode_id=view.id,
-                    anilist=view.show_id,
-                    link=_link(view.link, sc.at),
-                )
-            )
+        # a scene whose episode was removed between search and lookup is left out
+        results = [
+            scene_result(sc, views[sc.episode_id]) for sc in scenes if sc.episode_id in views
+        ]
         return SearchResponse(frameCount=frame_count, result=results)
+
+    def allowed(self, filters: Filters | None) -> list[int] | None:
+        """The episode ids the filters leave (None: no filter, all of them)."""
+        if filters is None or not filters.any:
+            return None
+        return self.catalog.select_episodes(
+            show=filters.show, show_id=filters.show_id, tag=filters.tag
+        )
 
     def _scenes(
         self, frames: list[QueryFrame], allowed: list[int] | None, limit: int
@@ -131,6 +117,24 @@ class Searcher:
             group_scenes(hits[i * n : (i + 1) * n], offsets, s.scene_gap) for i in range(len(views))
         ]
         return merge_scenes(groups, s.scene_gap, limit)
+
+
+def scene_result(sc: Scene, view: EpisodeView) -> SceneResult:
+    """A scene as the answer shows it: the episode's details, times and score rounded."""
+    number = view.number
+    return SceneResult(
+        filename=view.filename,
+        episode=int(number) if number is not None and number.is_integer() else number,
+        duration=round(view.duration, 3),
+        from_=round(sc.start, 3),
+        at=round(sc.at, 3),
+        to=round(sc.end, 3),
+        similarity=round(sc.similarity, 4),
+        show=ShowInfo(id=view.show_id, title=view.show_title, tag=view.show_tag),
+        episode_id=view.id,
+        anilist=view.show_id,
+        link=_link(view.link, sc.at),
+    )
 
 
 def _link(template: str | None, at: float) -> str | None:

@@ -1,0 +1,212 @@
+"""Break a whole clip (an AMV, a compilation) into its shots and find where each comes from.
+
+The clip is decoded once, a few frames a second, and fed to the indexer's cut detector as it
+comes; each shot keeps only a handful of its frames, so memory stays flat however long the clip
+is (up to ``max_shots_seconds``). Shots shorter than MIN_SHOT are flashes, not scenes, and are
+dropped. Each remaining shot is a small video query of up to FRAMES_PER_SHOT frames whose hits
+vote together (``group_scenes`` with the frames' offsets); all shots' frames are described in one
+batch and searched in one store call. Consecutive shots that land in one episode at contiguous
+times are one shot the cut detector split (a flash, a fast pan) and are merged back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from sabi.errors import BadInput
+from sabi.prepare.budget import Cancel, DecodeBudget
+from sabi.prepare.query import QueryFrame, prepare_query_frames, shrink
+from sabi.prepare.query_video import video_frames
+from sabi.prepare.shots import ShotDetector
+from sabi.search.models import SceneResult, ShotOut, ShotsResponse
+from sabi.search.scenes import Scene, group_scenes, merge_scenes
+from sabi.search.searcher import Filters, Searcher, scene_result
+
+SAMPLE_EVERY = 0.25  # seconds between the frames the cut detector sees (4 a second)
+MIN_SHOT = 0.4  # shots shorter than this (s) are flashes: dropped
+FRAMES_PER_SHOT = 4  # frames searched per shot, evenly spaced
+KEEP_PER_SHOT = 4 * FRAMES_PER_SHOT  # frames held of the shot being read (thinned by halving)
+CONTIGUOUS = 1.5  # a next shot this close (s) to where its episode run would be continues it
+MIN_SIMILARITY = 0.30  # the floor while settings have no min_similarity (issue 12's lead)
+
+
+@dataclass
+class Shot:
+    start: float
+    end: float = 0.0
+    frames: list[QueryFrame] = field(default_factory=list)
+
+    def add(self, t: float, rgb: np.ndarray) -> None:
+        self.end = t
+        self.frames.append(QueryFrame(t - self.start, rgb))
+        if len(self.frames) > KEEP_PER_SHOT:
+            del self.frames[1::2]
+
+    def close(self, end: float) -> None:
+        """The shot ends where the next starts; keep only the frames to be searched, spread
+        over its middle (the frames at a cut may be half a dissolve)."""
+        self.end = end
+        n = len(self.frames)
+        k = min(n, FRAMES_PER_SHOT)
+        picks = sorted({min(n - 1, int((i + 0.5) * n / k)) for i in range(k)})
+        self.frames = [self.frames[i] for i in picks]
+
+
+class _Cutter:
+    """The decoder's sink: splits the frames into shots as they come."""
+
+    def __init__(self, width: int):
+        self.width = width
+        self.detector = ShotDetector()
+        self.shots: list[Shot] = []
+        self.last = 0.0
+
+    def __call__(self, t: float, rgb: np.ndarray) -> None:
+        rgb = shrink(rgb, self.width)
+        if self.detector.feed(rgb) or not self.shots:
+            if self.shots:
+                self.shots[-1].close(t)
+            self.shots.append(Shot(0.0 if not self.shots else t))
+        self.shots[-1].add(t, rgb)
+        self.last = t
+
+    def finish(self) -> list[Shot]:
+        if self.shots:
+            self.shots[-1].close(self.last + SAMPLE_EVERY)
+        return [s for s in self.shots if s.end - s.start >= MIN_SHOT]
+
+
+def cut_into_shots(
+    searcher: Searcher,
+    data: bytes,
+    max_seconds: float,
+    cancel: Cancel | None = None,
+    deadline: float | None = None,
+) -> list[Shot]:
+    """The clip's shots (flashes dropped), each with a few frames. A breakdown may decode
+    ``max_seconds / max_query_seconds`` times what one search may (pixels and seconds)."""
+    if not data:
+        raise BadInput("the file is empty")
+    s = searcher.settings
+    scale = max(1.0, max_seconds / s.max_query_seconds)
+    limits = replace(
+        searcher.limits,
+        max_seconds=max_seconds,
+        max_decoded_frames=int(max_seconds * 120) + 1,  # up to 120 frames a second
+        sample_every=SAMPLE_EVERY,
+        refuse_longer=True,
+    )
+    budget = DecodeBudget.start(
+        int(s.max_decode_pixels * scale),
+        s.max_decode_seconds * scale,
+        cancel=cancel,
+        deadline=deadline,
+    )
+    budget.check()
+    cutter = _Cutter(2 * s.resolution)
+    video_frames(data, limits, budget, sink=cutter)
+    return cutter.finish()
+
+
+def break_down(
+    searcher: Searcher,
+    data: bytes,
+    *,
+    max_seconds: float | None = None,
+    cut_borders: bool | None = None,
+    filters: Filters | None = None,
+    cancel: Cancel | None = None,
+    deadline: float | None = None,
+) -> ShotsResponse:
+    """``data``'s shots in clip order, each with its best scene (None under the floor)."""
+    s = searcher.settings
+    shots = cut_into_shots(searcher, data, max_seconds or s.max_shots_seconds, cancel, deadline)
+    allowed = searcher.allowed(filters)
+    frame_count = searcher.store.count()
+    best: list[Scene | None] = [None] * len(shots)
+    if shots and (allowed is None or allowed):
+        best = _best_scenes(searcher, shots, allowed, cut_borders)
+    floor = float(getattr(s, "min_similarity", MIN_SIMILARITY))
+    views = searcher.catalog.views({sc.episode_id for sc in best if sc is not None})
+    out = []
+    for shot, sc in zip(shots, best, strict=True):
+        result = None
+        if sc is not None and sc.similarity >= floor and sc.episode_id in views:
+            result = scene_result(sc, views[sc.episode_id])
+        out.append(
+            ShotOut(
+                start=round(shot.start, 3),
+                end=round(shot.end, 3),
+                similarity=round(sc.similarity, 4) if sc is not None else 0.0,
+                result=result,
+            )
+        )
+    return ShotsResponse(frameCount=frame_count, shots=merge_shots(out))
+
+
+def _best_scenes(
+    searcher: Searcher, shots: list[Shot], allowed: list[int] | None, cut_borders: bool | None
+) -> list[Scene | None]:
+    """Each shot's best scene: every shot's frames (and their mirror images, with ``mirror``)
+    described in one batch and searched in one call, then grouped shot by shot."""
+    s = searcher.settings
+    cut = s.cut_borders if cut_borders is None else cut_borders
+    prepared = [prepare_query_frames(sh.frames, s.resolution, cut, s.black_level) for sh in shots]
+    flat = [f for frames in prepared for f in frames]
+    images = [f.rgb for f in flat]
+    if s.mirror:
+        images += [f.rgb[:, ::-1] for f in flat]
+    hits = searcher.store.search(searcher.embedder.embed(images), s.top_k, allowed)
+    indexed = searcher.catalog.indexed_ids()
+    hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
+    views = 2 if s.mirror else 1
+    best: list[Scene | None] = []
+    i = 0
+    for frames in prepared:
+        n = len(frames)
+        offsets = [f.time for f in frames]
+        groups = [
+            group_scenes(hits[v * len(flat) + i : v * len(flat) + i + n], offsets, s.scene_gap)
+            for v in range(views)
+        ]
+        merged = merge_scenes(groups, s.scene_gap, 1)
+        best.append(merged[0] if merged else None)
+        i += n
+    return best
+
+
+def merge_shots(shots: list[ShotOut]) -> list[ShotOut]:
+    """Join consecutive shots found in one episode where the second starts about where the
+    first, played on, would be: the cut detector fired inside one shot."""
+    merged: list[ShotOut] = []
+    for shot in shots:
+        prev = merged[-1] if merged else None
+        if prev is not None and _continues(prev, shot):
+            assert prev.result is not None and shot.result is not None
+            merged[-1] = _joined(prev, prev.result, shot, shot.result)
+        else:
+            merged.append(shot)
+    return merged
+
+
+def _continues(prev: ShotOut, shot: ShotOut) -> bool:
+    a, b = prev.result, shot.result
+    if a is None or b is None or a.episode_id != b.episode_id:
+        return False
+    expected = a.at + (shot.start - prev.start)
+    return abs(b.at - expected) <= CONTIGUOUS
+
+
+def _joined(prev: ShotOut, a: SceneResult, shot: ShotOut, b: SceneResult) -> ShotOut:
+    better = a if a.similarity >= b.similarity else b
+    scene = better.model_copy(
+        update={"from_": min(a.from_, b.from_), "to": max(a.to, b.to), "at": a.at}
+    )
+    return ShotOut(
+        start=prev.start,
+        end=shot.end,
+        similarity=max(prev.similarity, shot.similarity),
+        result=scene,
+    )
