@@ -23,6 +23,8 @@ from sabi.prepare.shots import ShotDetector
 from sabi.search.models import SceneResult, ShotOut, ShotsResponse
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.search.searcher import Filters, Searcher, scene_result
+from sabi.settings import Settings
+from sabi.store.base import Hit
 
 SAMPLE_EVERY = 0.25  # seconds between the frames the cut detector sees (4 a second)
 MIN_SHOT = 0.4  # shots shorter than this (s) are flashes: dropped
@@ -134,7 +136,10 @@ def break_down(
     for shot, sc in zip(shots, best, strict=True):
         result = None
         if sc is not None and sc.similarity >= floor and sc.episode_id in views:
-            result = scene_result(sc, views[sc.episode_id])
+            view = views[sc.episode_id]
+            # the episode time the shot covers, from its start (``at``) on
+            end = min(view.duration, sc.at + shot.end - shot.start)
+            result = scene_result(replace(sc, start=sc.at, end=max(sc.at, end)), view)
         out.append(
             ShotOut(
                 start=round(shot.start, 3),
@@ -172,9 +177,33 @@ def _best_scenes(
             for v in range(views)
         ]
         merged = merge_scenes(groups, s.scene_gap, 1)
-        best.append(merged[0] if merged else None)
+        per_frame = [hits[v * len(flat) + i + j] for j in range(n) for v in range(views)]
+        frame_offsets = [offsets[j] for j in range(n) for _ in range(views)]
+        best.append(_pinned(merged[0], per_frame, frame_offsets, s) if merged else None)
         i += n
     return best
+
+
+def _pinned(scene: Scene, per_frame: list[list[Hit]], offsets: list[float], s: Settings) -> Scene:
+    """``scene.at`` held to the times every frame's hit allows. A kept index frame stands for
+    a span of near-identical frames (a still shot), and ``at`` from the best hit alone can be
+    anywhere in it; the shot's other frames, at their own offsets, narrow it down."""
+    slack = 0.5 / s.rate  # a query frame lies within half a sampling step of a kept one
+    lo, hi = float("-inf"), float("inf")
+    for hits, offset in zip(per_frame, offsets, strict=True):
+        near = [
+            h
+            for h in hits
+            if h.episode_id == scene.episode_id
+            and h.start - offset - slack <= scene.at + s.scene_gap
+            and h.end - offset + slack >= scene.at - s.scene_gap
+        ]
+        if near:
+            h = max(near, key=lambda h: h.score)
+            lo, hi = max(lo, h.start - offset - slack), min(hi, h.end - offset + slack)
+    if lo > hi:  # the frames disagree: keep the best hit's estimate
+        return scene
+    return replace(scene, at=max(0.0, min(max(scene.at, lo), hi)))
 
 
 def merge_shots(shots: list[ShotOut]) -> list[ShotOut]:
@@ -201,9 +230,7 @@ def _continues(prev: ShotOut, shot: ShotOut) -> bool:
 
 def _joined(prev: ShotOut, a: SceneResult, shot: ShotOut, b: SceneResult) -> ShotOut:
     better = a if a.similarity >= b.similarity else b
-    scene = better.model_copy(
-        update={"from_": min(a.from_, b.from_), "to": max(a.to, b.to), "at": a.at}
-    )
+    scene = better.model_copy(update={"from_": a.from_, "at": a.at, "to": max(a.to, b.to)})
     return ShotOut(
         start=prev.start,
         end=shot.end,

@@ -72,7 +72,8 @@ class ShotOut(BaseModel):
     similarity: float = Field(ge=0, le=1, description="Score of the shot's best scene (0: none).")
     result: SceneResult | None = Field(
         description="The shot's best scene; null when nothing scores above the floor (the shot "
-        "is probably not in the library). Its ``at`` is the episode time at the shot's start."
+        "is probably not in the library). Its ``from`` and ``at`` are the episode time at the "
+        "shot's start, ``to`` the time at its end."
     )
 
 
