@@ -87,8 +87,11 @@ def test_a_clip_over_the_length_limit_is_refused(bunny_lib, compilation):
 def test_a_still_image_is_not_a_clip(bunny_lib):
     buf = io.BytesIO()
     Image.new("RGB", (64, 36), (200, 30, 30)).save(buf, "PNG")
-    with Sabi.open(data_dir=bunny_lib, create=False) as sabi, pytest.raises(BadInput):
-        sabi.shots(buf.getvalue())
+    with Sabi.open(data_dir=bunny_lib, create=False) as sabi:
+        with pytest.raises(BadInput, match="an image has no shots"):
+            sabi.shots(buf.getvalue())
+        with pytest.raises(BadInput, match="not a video sabi can read"):
+            sabi.shots(b"hello, world" * 10)
 
 
 def test_filters_leave_shots_unnamed(bunny_lib, compilation):

@@ -11,12 +11,15 @@ times are one shot the cut detector split (a flash, a fast pan) and are merged b
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from PIL import Image
 
 from sabi.errors import BadInput
 from sabi.prepare.budget import Cancel, DecodeBudget
+from sabi.prepare.formats import image_formats, video_format
 from sabi.prepare.query import QueryFrame, prepare_query_frames, shrink
 from sabi.prepare.query_video import video_frames
 from sabi.prepare.shots import ShotDetector
@@ -91,6 +94,7 @@ def cut_into_shots(
     ``max_seconds / max_query_seconds`` times what one search may (pixels and seconds)."""
     if not data:
         raise BadInput("the file is empty")
+    _check_video(data)
     s = searcher.settings
     scale = max(1.0, max_seconds / s.max_query_seconds)
     limits = replace(
@@ -110,6 +114,21 @@ def cut_into_shots(
     cutter = _Cutter(2 * s.resolution)
     video_frames(data, limits, budget, sink=cutter)
     return cutter.finish()
+
+
+def _check_video(data: bytes) -> None:
+    """A still image (or a GIF) sent for a breakdown is told so, not that it is unreadable."""
+    try:
+        video_format(data)
+    except BadInput:
+        try:
+            with Image.open(io.BytesIO(data), formats=image_formats()):  # reads the header only
+                pass
+        except Exception:
+            raise BadInput("not a video sabi can read (MP4, WebM, MKV, AVI or MPEG-TS)") from None
+        raise BadInput(
+            "an image has no shots to break down: send a video clip, or search the image"
+        ) from None
 
 
 def break_down(
