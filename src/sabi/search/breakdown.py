@@ -12,6 +12,7 @@ times are one shot the cut detector split (a flash, a fast pan) and are merged b
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -59,11 +60,17 @@ class Shot:
         self.frames = [self.frames[i] for i in picks]
 
 
-class _Cutter:
-    """The decoder's sink: splits the frames into shots as they come."""
+Prepare = Callable[[list[QueryFrame]], list[QueryFrame]]
 
-    def __init__(self, width: int):
+
+class _Cutter:
+    """The decoder's sink: splits the frames into shots as they come. A finished shot keeps
+    only its searched frames, already prepared (borders cut, index width): a 10-minute clip of
+    2-second shots holds about 200 MB of them."""
+
+    def __init__(self, width: int, prepare: Prepare):
         self.width = width
+        self.prepare = prepare
         self.detector = ShotDetector()
         self.shots: list[Shot] = []
         self.last = 0.0
@@ -72,14 +79,20 @@ class _Cutter:
         rgb = shrink(rgb, self.width)
         if self.detector.feed(rgb) or not self.shots:
             if self.shots:
-                self.shots[-1].close(t)
+                self._close(t)
             self.shots.append(Shot(0.0 if not self.shots else t))
         self.shots[-1].add(t, rgb)
         self.last = t
 
+    def _close(self, end: float) -> None:
+        shot = self.shots[-1]
+        shot.close(end)
+        # a flash is dropped: nothing of it is kept
+        shot.frames = self.prepare(shot.frames) if end - shot.start >= MIN_SHOT else []
+
     def finish(self) -> list[Shot]:
         if self.shots:
-            self.shots[-1].close(self.last + SAMPLE_EVERY)
+            self._close(self.last + SAMPLE_EVERY)
         return [s for s in self.shots if s.end - s.start >= MIN_SHOT]
 
 
@@ -87,10 +100,11 @@ def cut_into_shots(
     searcher: Searcher,
     data: bytes,
     max_seconds: float,
+    cut_borders: bool | None = None,
     cancel: Cancel | None = None,
     deadline: float | None = None,
 ) -> list[Shot]:
-    """The clip's shots (flashes dropped), each with a few frames. A breakdown may decode
+    """The clip's shots (flashes dropped), each with a few prepared frames. A breakdown may decode
     ``max_seconds / max_query_seconds`` times what one search may (pixels and seconds)."""
     if not data:
         raise BadInput("the file is empty")
@@ -111,7 +125,11 @@ def cut_into_shots(
         deadline=deadline,
     )
     budget.check()
-    cutter = _Cutter(2 * s.resolution)
+    cut = s.cut_borders if cut_borders is None else cut_borders
+    cutter = _Cutter(
+        2 * s.resolution,
+        lambda frames: prepare_query_frames(frames, s.resolution, cut, s.black_level),
+    )
     video_frames(data, limits, budget, sink=cutter)
     return cutter.finish()
 
@@ -143,12 +161,14 @@ def break_down(
 ) -> ShotsResponse:
     """``data``'s shots in clip order, each with its best scene (None under the floor)."""
     s = searcher.settings
-    shots = cut_into_shots(searcher, data, max_seconds or s.max_shots_seconds, cancel, deadline)
+    shots = cut_into_shots(
+        searcher, data, max_seconds or s.max_shots_seconds, cut_borders, cancel, deadline
+    )
     allowed = searcher.allowed(filters)
     frame_count = searcher.store.count()
     best: list[Scene | None] = [None] * len(shots)
     if shots and (allowed is None or allowed):
-        best = _best_scenes(searcher, shots, allowed, cut_borders)
+        best = _best_scenes(searcher, shots, allowed)
     floor = float(getattr(s, "min_similarity", MIN_SIMILARITY))
     views = searcher.catalog.views({sc.episode_id for sc in best if sc is not None})
     out = []
@@ -171,18 +191,23 @@ def break_down(
 
 
 def _best_scenes(
-    searcher: Searcher, shots: list[Shot], allowed: list[int] | None, cut_borders: bool | None
+    searcher: Searcher, shots: list[Shot], allowed: list[int] | None
 ) -> list[Scene | None]:
     """Each shot's best scene: every shot's frames (and their mirror images, with ``mirror``)
-    described in one batch and searched in one call, then grouped shot by shot."""
+    described in a few batches and searched in one call, then grouped shot by shot."""
     s = searcher.settings
-    cut = s.cut_borders if cut_borders is None else cut_borders
-    prepared = [prepare_query_frames(sh.frames, s.resolution, cut, s.black_level) for sh in shots]
+    prepared = [sh.frames for sh in shots]
     flat = [f for frames in prepared for f in frames]
     images = [f.rgb for f in flat]
     if s.mirror:
         images += [f.rgb[:, ::-1] for f in flat]
-    hits = searcher.store.search(searcher.embedder.embed(images), s.top_k, allowed)
+    # ``batch_size`` frames a model call, as when indexing: all of a 2-minute clip's 228 frames
+    # in one call took 600 MB of working memory, 64 took 400 MB, 16 take about 120 MB
+    step = s.batch_size
+    vectors = np.concatenate(
+        [searcher.embedder.embed(images[i : i + step]) for i in range(0, len(images), step)]
+    )
+    hits = searcher.store.search(vectors, s.top_k, allowed)
     indexed = searcher.catalog.indexed_ids()
     hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
     views = 2 if s.mirror else 1
