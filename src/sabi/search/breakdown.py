@@ -1,11 +1,11 @@
 """Break a whole clip (an AMV, a compilation) into its shots and find where each comes from.
 
 The clip is decoded once, a few frames a second, and fed to the indexer's cut detector as it
-comes; each shot keeps only a handful of its frames, so memory stays flat however long the clip
-is (up to ``max_shots_seconds``). Shots shorter than MIN_SHOT are flashes, not scenes, and are
-dropped. Each remaining shot is a small video query of up to FRAMES_PER_SHOT frames whose hits
-vote together (``group_scenes`` with the frames' offsets); all shots' frames are described in one
-batch and searched in one store call. Consecutive shots that land in one episode at contiguous
+comes; a finished shot keeps only the few frames it is searched with, prepared, so memory
+grows by about 0.7 MB a shot (up to ``max_shots_seconds`` of clip). Shots shorter than MIN_SHOT
+are flashes, not scenes, and are dropped. Each remaining shot is a small video query of up to
+FRAMES_PER_SHOT frames whose hits vote together (``group_scenes`` with the frames' offsets); all
+shots' frames are described ``batch_size`` at a time and searched in one store call. Consecutive shots that land in one episode at contiguous
 times are one shot the cut detector split (a flash, a fast pan) and are merged back.
 """
 
