@@ -126,3 +126,42 @@ def png_claiming(w: int, h: int) -> bytes:
         + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
         + png_chunk(b"IEND", b"")
     )
+
+
+def concat_clips(
+    path: Path,
+    pieces: list[tuple[Path, float, float]],
+    *,
+    size: tuple[int, int] = (480, 270),
+    fps: int = 24,
+) -> Path:
+    """A compilation: each (file, start, end) piece of stream time re-encoded, in order, into
+    one H.264 file at ``size`` and ``fps`` (hard cuts between pieces)."""
+    w, h = size
+    out = av.open(str(path), "w")
+    stream = out.add_stream("libx264", rate=fps)
+    stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+    stream.options = {"preset": "ultrafast"}
+    stream.codec_context.time_base = Fraction(1, fps)
+    n = 0
+    for source, start, end in pieces:
+        with av.open(str(source)) as src:
+            video = src.streams.video[0]
+            zero = float(video.start_time * video.time_base) if video.start_time else 0.0
+            wanted = start
+            for frame in src.decode(video):
+                t = (frame.time or 0.0) - zero
+                if t >= end:
+                    break
+                while wanted <= t and wanted < end:  # resample to ``fps``
+                    vf = av.VideoFrame.from_ndarray(
+                        frame.to_ndarray(format="rgb24", width=w, height=h), format="rgb24"
+                    )
+                    vf.pts, vf.time_base, n = n, Fraction(1, fps), n + 1
+                    for packet in stream.encode(vf):
+                        out.mux(packet)
+                    wanted += 1 / fps
+    for packet in stream.encode():
+        out.mux(packet)
+    out.close()
+    return path

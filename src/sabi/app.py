@@ -27,7 +27,8 @@ from sabi.errors import BadInput, ConfigError, DescriptorMismatch, NoIndex
 from sabi.locks import write_lock
 from sabi.pipeline.indexer import Indexer, Progress, RunReport, Source
 from sabi.pipeline.precomputed import EpisodeVectors, add_episodes
-from sabi.search.models import SearchResponse
+from sabi.search.breakdown import break_down
+from sabi.search.models import SearchResponse, ShotsResponse
 from sabi.search.searcher import Filters, Searcher
 from sabi.settings import Settings, find_config, load_settings
 from sabi.store import VectorStore, open_store
@@ -175,6 +176,32 @@ class Sabi:
             cancel=cancel,
             deadline=deadline,
             exact=exact,
+        )
+
+    def shots(
+        self,
+        data: bytes,
+        *,
+        limit_seconds: float | None = None,
+        cut_borders: bool | None = None,
+        show: str | None = None,
+        show_id: int | None = None,
+        tag: str | None = None,
+        cancel: Callable[[], bool] | None = None,
+        deadline: float | None = None,
+    ) -> ShotsResponse:
+        """A whole clip broken down into its shots, each with the scene it comes from.
+
+        A clip longer than ``limit_seconds`` (None: the setting ``max_shots_seconds``) is
+        refused with TooLarge; ``cancel`` and ``deadline`` bound decoding as in ``search``."""
+        return break_down(
+            self.searcher,
+            data,
+            max_seconds=limit_seconds,
+            cut_borders=cut_borders,
+            filters=Filters(show=show, show_id=show_id, tag=tag),
+            cancel=cancel,
+            deadline=deadline,
         )
 
     def remove(

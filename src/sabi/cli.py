@@ -29,6 +29,7 @@ from sabi.describe import DESCRIPTORS
 from sabi.errors import BadInput, NotFound, NothingToIndex, PartlyFailed, SabiError
 from sabi.pipeline.indexer import FileResult
 from sabi.progress import RichProgress
+from sabi.search.models import ShotsResponse
 from sabi.settings import CONFIG_NAME, render_config
 
 app = typer.Typer(
@@ -179,6 +180,10 @@ def search(
             help="Name the exact frame from the source video (slower; default: exact_at).",
         ),
     ] = None,
+    shots: Annotated[
+        bool,
+        typer.Option("--shots", help="Break a whole clip (an AMV) into shots; find each one."),
+    ] = False,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
@@ -191,13 +196,20 @@ def search(
         except OSError as exc:
             raise BadInput(f"cannot read {image}: {exc.strerror or exc}") from None
         with Sabi.open(config, data_dir=data_dir, create=False) as sabi:
-            response = sabi.search(
-                data, cut_borders=cut_borders, show=show, tag=tag, limit=limit, exact=exact
-            )
+            if shots:
+                broken = sabi.shots(data, cut_borders=cut_borders, show=show, tag=tag)
+            else:
+                response = sabi.search(
+                    data, cut_borders=cut_borders, show=show, tag=tag, limit=limit, exact=exact
+                )
     except SabiError as exc:
-        if as_json:  # a script still gets trace.moe's shape, with the error in it
-            print(json.dumps({"frameCount": 0, "error": str(exc), "result": []}))
+        if as_json:  # a script still gets the answer's shape, with the error in it
+            empty = "shots" if shots else "result"
+            print(json.dumps({"frameCount": 0, "error": str(exc), empty: []}))
         raise
+    if shots:
+        _print_shots(broken, as_json)
+        return
     if as_json:
         print(json.dumps(response.as_json(), ensure_ascii=False, indent=2))
         return
@@ -297,6 +309,26 @@ def serve(
     shown = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0", "::") else settings.host
     err.print(f"sabi: open http://{shown}:{settings.port}/  (API docs: /docs)", highlight=False)
     run(settings, settings.host, settings.port)
+
+
+def _print_shots(answer: ShotsResponse, as_json: bool) -> None:
+    """One line a shot: its time in the clip, then where it comes from."""
+    if as_json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False, indent=2))
+        return
+    if not answer.shots:
+        out.print("no shot long enough to search")
+    for shot in answer.shots:
+        span = f"{_clock(shot.start)}-{_clock(shot.end)}"
+        r = shot.result
+        if r is None:
+            out.print(f"{span}  not found ({shot.similarity:.1%})")
+            continue
+        ep = f"ep {r.episode:g}" if isinstance(r.episode, int | float) else r.filename
+        out.print(
+            f"{span}  {r.show.title} / {ep}  {_clock(r.from_)}-{_clock(r.to)}  "
+            f"{r.similarity:.1%}  episode id {r.episode_id}"
+        )
 
 
 def _clock(seconds: float) -> str:

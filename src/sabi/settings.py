@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     max_query_seconds: float = Field(
         60.0, gt=0, description="Read at most this much of a video/GIF query."
     )
+    max_shots_seconds: float = Field(
+        600.0,
+        gt=0,
+        description="Longest clip a shot breakdown (`sabi search --shots`, POST /shots) "
+        "accepts, in seconds (longer: 413); its decoding budget is the query's, scaled by "
+        "max_shots_seconds / max_query_seconds.",
+    )
     max_decode_pixels: int = Field(
         1_000_000_000,
         ge=1,

@@ -52,6 +52,10 @@ class QueryLimits:
     # The longer side may be at most this many times the shorter (a long phone screenshot is
     # about 1:10): the query is scaled to the index's width, and a 10x30000 strip is not a scene.
     max_aspect: float = 20.0
+    # A shot breakdown reads a whole clip: one frame per ``sample_every`` seconds (0: every
+    # frame), and a clip longer than ``max_seconds`` is refused (TooLarge), not cut short.
+    sample_every: float = 0.0
+    refuse_longer: bool = False
 
 
 def load_query(
@@ -237,9 +241,7 @@ def _animated(
         budget.spend(frame.width, frame.height)
         if i in wanted:
             rgb = _rgb(frame)
-            frames.append(
-                QueryFrame(t, _shrink(rgb, limits.shrink_to) if limits.shrink_to else rgb)
-            )
+            frames.append(QueryFrame(t, shrink(rgb, limits.shrink_to) if limits.shrink_to else rgb))
         t += (frame.info.get("duration") or 100) / 1000.0
     return frames
 
@@ -253,10 +255,10 @@ def prepare_query_frames(
     target width: detection then reads a hundred thousand pixels instead of millions, and the
     crop, made in fractions of the frame, is the same.
     """
-    frames = [QueryFrame(f.time, _shrink(f.rgb, 2 * width)) for f in frames]
+    frames = [QueryFrame(f.time, shrink(f.rgb, 2 * width)) for f in frames]
     crop = None
     if cut_borders:
-        crop = detect_crop([_shrink(f.rgb, width) for f in frames], black_level)
+        crop = detect_crop([shrink(f.rgb, width) for f in frames], black_level)
     out = []
     for f in frames:
         rgb = crop.apply(f.rgb) if crop else f.rgb
@@ -270,7 +272,7 @@ def prepare_query_frames(
     return out
 
 
-def _shrink(rgb: np.ndarray, max_width: int) -> np.ndarray:
+def shrink(rgb: np.ndarray, max_width: int) -> np.ndarray:
     """Box-reduce by a whole factor first (a fraction of a bilinear resize's cost at these
     sizes), then resize what is left over."""
     h, w = rgb.shape[:2]

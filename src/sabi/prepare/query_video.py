@@ -8,6 +8,7 @@ memory stays flat whatever the length.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import av
@@ -15,7 +16,7 @@ import numpy as np
 from av.container import InputContainer
 from av.video.stream import VideoStream
 
-from sabi.errors import BadInput, SabiError
+from sabi.errors import BadInput, SabiError, TooLarge
 from sabi.prepare.budget import DecodeBudget, check_moving, check_shape, reason
 from sabi.prepare.formats import av_options, video_format
 
@@ -24,11 +25,17 @@ if TYPE_CHECKING:
 
 PREVIEW_WIDTH = 640  # frames are kept at most this wide (the query is scaled down anyway)
 
+Sink = Callable[[float, np.ndarray], None]  # takes (seconds from the clip's start, RGB)
+
 
 def video_frames(
-    data: bytes, limits: QueryLimits, budget: DecodeBudget
+    data: bytes, limits: QueryLimits, budget: DecodeBudget, sink: Sink | None = None
 ) -> list[tuple[float, np.ndarray]]:
-    """(seconds from the clip's start, RGB) of decoded frames, at most ``4 x max_frames``."""
+    """(seconds from the clip's start, RGB) of decoded frames, at most ``4 x max_frames``.
+
+    With ``sink`` every frame (one per ``limits.sample_every`` seconds, if set) is handed to it
+    as it comes and nothing is kept here: a shot breakdown reads minutes of video that way.
+    """
     fmt = video_format(data)  # refuses anything off the list before FFmpeg sees it
     try:
         container = av.open(io.BytesIO(data), mode="r", format=fmt, options=av_options(fmt))
@@ -43,42 +50,66 @@ def video_frames(
         cc = stream.codec_context
         check_moving(cc.width, cc.height, min(limits.max_pixels, limits.max_animated_pixels))
         check_shape(cc.width, cc.height, limits.max_aspect)
+        declared = container.duration / av.time_base if container.duration else 0.0
+        if limits.refuse_longer and declared > limits.max_seconds + 1.0:
+            raise _too_long(limits)
         if stream.frames:  # declared; a file that lies is still stopped by spend()
             budget.reserve(min(stream.frames, limits.max_decoded_frames), cc.width, cc.height)
-        decoded = _decode(container, stream, limits, budget)
+        decoded: list[tuple[float, np.ndarray]] = []
+
+        def keep(t: float, rgb: np.ndarray) -> None:
+            decoded.append((t, rgb))
+            if len(decoded) > 4 * limits.max_frames:
+                del decoded[1::2]
+
+        passed = _decode(container, stream, limits, budget, sink or keep)
     except (SabiError, MemoryError):
         raise
     except Exception as exc:
         raise BadInput(f"the video cannot be decoded: {reason(exc)}") from exc
     finally:
         container.close()
-    if not decoded:
+    if not passed:
         raise BadInput("no frame could be decoded from the file")
     return decoded
 
 
+def _too_long(limits: QueryLimits) -> TooLarge:
+    return TooLarge(
+        f"the clip is longer than {limits.max_seconds:g} s, the most that is read; "
+        "send a shorter clip"
+    )
+
+
 def _decode(
-    container: InputContainer, stream: VideoStream, limits: QueryLimits, budget: DecodeBudget
-) -> list[tuple[float, np.ndarray]]:
-    """Frames from the start, up to the caps, thinned as they come to keep memory flat; the
-    budget is checked on every packet, so a stream of undecodable packets cannot run on."""
-    decoded: list[tuple[float, np.ndarray]] = []
+    container: InputContainer,
+    stream: VideoStream,
+    limits: QueryLimits,
+    budget: DecodeBudget,
+    sink: Sink,
+) -> int:
+    """Frames from the start, up to the caps, passed to ``sink`` as they come (so memory stays
+    flat); the budget is checked on every packet, so a stream of undecodable packets cannot
+    run on. Returns how many frames were passed on."""
     start = None
-    count = 0
+    count = passed = 0
+    last = float("-inf")
     for packet in container.demux(stream):
         budget.check()
         for frame in packet.decode():
             budget.spend(frame.width, frame.height)
             count += 1
-            if count > limits.max_decoded_frames:
-                return decoded
             t = float(frame.time or 0.0)
             start = t if start is None else start
-            if t - start > limits.max_seconds:
-                return decoded
+            if count > limits.max_decoded_frames or t - start > limits.max_seconds:
+                if limits.refuse_longer:
+                    raise _too_long(limits)
+                return passed
+            if t - start < last + limits.sample_every:
+                continue
+            last = t - start
             w = min(frame.width, PREVIEW_WIDTH)
             h = max(2, round(frame.height * w / max(1, frame.width)))
-            decoded.append((t - start, frame.to_ndarray(width=w, height=h, format="rgb24")))
-            if len(decoded) > 4 * limits.max_frames:
-                decoded = decoded[::2]
-    return decoded
+            sink(t - start, frame.to_ndarray(width=w, height=h, format="rgb24"))
+            passed += 1
+    return passed

@@ -67,3 +67,28 @@ class SearchResponse(Answer[SceneResult]):
     def as_json(self) -> dict[str, Any]:
         """The answer as trace.moe-shaped JSON data (``from``, not ``from_``)."""
         return self.model_dump(by_alias=True)
+
+
+class ShotOut(BaseModel):
+    """One shot of a clip and where it comes from."""
+
+    start: float = Field(description="Start of the shot in the query clip (s).")
+    end: float = Field(description="End of the shot in the query clip (s).")
+    similarity: float = Field(ge=0, le=1, description="Score of the shot's best scene (0: none).")
+    result: SceneResult | None = Field(
+        description="The shot's best scene; null when nothing scores above the floor (the shot "
+        "is probably not in the library). Its ``from`` and ``at`` are the episode time at the "
+        "shot's start, ``to`` the time at its end."
+    )
+
+
+class ShotsResponse(BaseModel):
+    """A clip broken down into its shots, in clip order."""
+
+    frameCount: int = Field(description="Frames in the index that were searched.")
+    error: str = ""
+    shots: list[ShotOut] = []
+
+    def as_json(self) -> dict[str, Any]:
+        """The answer as JSON data (scenes with ``from``, not ``from_``)."""
+        return self.model_dump(by_alias=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sabi.catalog import Catalog
+from sabi.catalog import Catalog, EpisodeView
 from sabi.describe.base import Embedder
 from sabi.errors import BadInput
 from sabi.prepare.budget import Cancel
@@ -92,12 +92,7 @@ class Searcher:
         cut = s.cut_borders if cut_borders is None else cut_borders
         loaded = frames
         frames = prepare_query_frames(frames, s.resolution, cut, s.black_level)
-        allowed = None
-        filters = filters or Filters()
-        if filters.any:
-            allowed = self.catalog.select_episodes(
-                show=filters.show, show_id=filters.show_id, tag=filters.tag
-            )
+        allowed = self.allowed(filters)
         frame_count = self.store.count()
         if allowed is not None and not allowed:
             return SearchResponse(frameCount=frame_count)
@@ -107,29 +102,20 @@ class Searcher:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in images]
             paths = {i: v.path for i, v in views.items()}
             scenes = self.refiner.scenes(scenes, queries, paths)
-        results = []
-        for sc in scenes:
-            view = views.get(sc.episode_id)
-            if view is None:  # removed between search and lookup
-                continue
-            number = view.number
-            results.append(
-                SceneResult(
-                    filename=view.filename,
-                    episode=int(number) if number is not None and number.is_integer() else number,
-                    duration=round(view.duration, 3),
-                    from_=round(sc.start, 3),
-                    at=round(sc.at, 3),
-                    to=round(sc.end, 3),
-                    similarity=round(sc.similarity, 4),
-                    show=ShowInfo(id=view.show_id, title=view.show_title, tag=view.show_tag),
-                    episode_id=view.id,
-                    anilist=view.show_id,
-                    link=_link(view.link, sc.at),
-                )
-            )
+        # a scene whose episode was removed between search and lookup is left out
+        results = [
+            scene_result(sc, views[sc.episode_id]) for sc in scenes if sc.episode_id in views
+        ]
         found = bool(results) and results[0].similarity >= s.min_similarity
         return SearchResponse(frameCount=frame_count, result=results, found=found)
+
+    def allowed(self, filters: Filters | None) -> list[int] | None:
+        """The episode ids the filters leave (None: no filter, all of them)."""
+        if filters is None or not filters.any:
+            return None
+        return self.catalog.select_episodes(
+            show=filters.show, show_id=filters.show_id, tag=filters.tag
+        )
 
     def _scenes(
         self,
@@ -207,6 +193,24 @@ class Searcher:
             for k, per_crop in enumerate(hits)
         ]
         return merge_scenes([scenes, *groups], s.scene_gap, limit), crops
+
+
+def scene_result(sc: Scene, view: EpisodeView) -> SceneResult:
+    """A scene as the answer shows it: the episode's details, times and score rounded."""
+    number = view.number
+    return SceneResult(
+        filename=view.filename,
+        episode=int(number) if number is not None and number.is_integer() else number,
+        duration=round(view.duration, 3),
+        from_=round(sc.start, 3),
+        at=round(sc.at, 3),
+        to=round(sc.end, 3),
+        similarity=round(sc.similarity, 4),
+        show=ShowInfo(id=view.show_id, title=view.show_title, tag=view.show_tag),
+        episode_id=view.id,
+        anilist=view.show_id,
+        link=_link(view.link, sc.at),
+    )
 
 
 def _link(template: str | None, at: float) -> str | None:

@@ -46,6 +46,26 @@ class SearchOut(Answer[ResultOut]):
     quotaUsed: int = Field(description="Searches used of it, this one included.")
 
 
+class ShotOut(BaseModel):
+    """One shot of a clip: where it is in the clip and the scene it comes from."""
+
+    start: float = Field(description="Start of the shot in the clip (s).")
+    end: float = Field(description="End of the shot in the clip (s).")
+    similarity: float = Field(description="Score of the shot's best scene (0: none).")
+    result: ResultOut | None = Field(
+        description="The best scene (``from``/``at``: the episode time at the shot's start, "
+        "``to``: at its end); null when the shot is probably not in the library."
+    )
+
+
+class ShotsOut(BaseModel):
+    frameCount: int = Field(description="Frames in the index that were searched.")
+    error: str = ""
+    shots: list[ShotOut] = Field(description="The clip's shots, in order (flashes left out).")
+    quota: int = Field(description="Searches allowed per 24 hours (0: unlimited, admin).")
+    quotaUsed: int = Field(description="Searches used of it, this one included.")
+
+
 class MeOut(BaseModel):
     id: str = Field(description="The key's name, or your IP address (IPv6: its /64).")
     priority: int

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -16,15 +17,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from sabi.errors import BadInput
-from sabi.search.models import SearchResponse
+from sabi.search.models import SceneResult
 from sabi.serve.anilist import short_info, show_rows
 from sabi.serve.fetch import fetch_url
 from sabi.serve.hangup import until_done
 from sabi.serve.http_errors import ERRORS, rate_limit_headers
 from sabi.serve.inputs import no_input, read_query
-from sabi.serve.keys import Caller
+from sabi.serve.keys import Caller, Charge
 from sabi.serve.routes.deps import BaseUrl, CallerDep, State
-from sabi.serve.schemas import AniListInfo, ResultOut, SearchOut
+from sabi.serve.schemas import AniListInfo, ResultOut, SearchOut, ShotsOut
+from sabi.serve.schemas import ShotOut as ShotOutHttp
 from sabi.serve.state import ServerState
 
 TRUE_WORDS = {"", "1", "true", "yes", "on", "2"}
@@ -137,12 +139,12 @@ async def query_bytes(request: Request, state: ServerState, url: str | None) -> 
 
 
 def with_previews(
-    answer: SearchResponse, state: ServerState, root: str, info: bool
+    scenes: list[SceneResult], state: ServerState, root: str, info: bool
 ) -> list[ResultOut]:
     """The library's scenes with their preview links and, asked for, AniList-shaped details."""
     shows = {r.id: short_info(r) for r in show_rows(state.sabi.catalog)} if info else {}
     out = []
-    for scene in answer.result:
+    for scene in scenes:
         token = state.signer.sign(scene.episode_id, scene.at)
         anilist: int | AniListInfo = shows.get(scene.show.id, scene.show.id)
         fields: dict[str, Any] = scene.model_dump(exclude={"anilist"})
@@ -157,6 +159,34 @@ def with_previews(
     return out
 
 
+async def charged[T](
+    request: Request,
+    state: ServerState,
+    who: Caller,
+    fn: Callable[..., T],
+    data: bytes,
+    **kwargs: Any,
+) -> tuple[T, Charge]:
+    """``fn(data, **kwargs, cancel=...)`` run in the search pool, charged to ``who``; the
+    charge is refunded if it does not run to the end (busy, undecodable, client gone)."""
+    # Taken now, so concurrent searches cannot overspend; a database write, so off the event
+    # loop (on it, every search's commit stalled all other requests, and an indexer writing
+    # to the same SQLite file stalled them for its busy waits).
+    charge = await run_in_threadpool(state.limiter.charge, who)
+    gone = threading.Event()  # set if the client hangs up while the search runs
+    try:
+        # decoding stops between frames once the client is gone
+        work = state.search_pool.run(fn, data, **kwargs, cancel=gone.is_set)
+        answer = await until_done(request, work, gone)
+    except asyncio.CancelledError:  # the request itself was cancelled: no awaiting now
+        state.limiter.refund(charge)
+        raise
+    except BaseException:
+        await run_in_threadpool(state.limiter.refund, charge)
+        raise
+    return answer, charge
+
+
 async def search(
     request: Request,
     state: State,
@@ -166,36 +196,70 @@ async def search(
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
     data = await query_bytes(request, state, params.url)
-    # Taken now, so concurrent searches cannot overspend; a database write, so off the event
-    # loop (on it, every search's commit stalled all other requests, and an indexer writing
-    # to the same SQLite file stalled them for its busy waits).
-    charge = await run_in_threadpool(state.limiter.charge, who)
-    gone = threading.Event()  # set if the client hangs up while the search runs
-    try:
-        work = state.search_pool.run(
-            state.sabi.search,
-            data,
-            cut_borders=params.cut_borders,
-            show=params.show,
-            show_id=params.show_id,
-            tag=params.tag,
-            limit=params.limit,
-            exact=params.exact,
-            cancel=gone.is_set,  # decoding stops between frames once the client is gone
-        )
-        answer = await until_done(request, work, gone)
-    except asyncio.CancelledError:  # the request itself was cancelled: no awaiting now
-        state.limiter.refund(charge)
-        raise
-    except BaseException:  # it did not run to the end (busy, undecodable, client gone): free
-        await run_in_threadpool(state.limiter.refund, charge)
-        raise
-    result = with_previews(answer, state, root, params.anilist_info)
+    answer, charge = await charged(
+        request,
+        state,
+        who,
+        state.sabi.search,
+        data,
+        cut_borders=params.cut_borders,
+        show=params.show,
+        show_id=params.show_id,
+        tag=params.tag,
+        limit=params.limit,
+        exact=params.exact,
+    )
+    result = with_previews(answer.result, state, root, params.anilist_info)
     return SearchOut(
         frameCount=answer.frameCount,
         error=answer.error,
         found=answer.found,
         result=result,
+        quota=charge.quota,
+        quotaUsed=charge.used,
+    )
+
+
+async def shots(
+    request: Request,
+    state: State,
+    root: BaseUrl,
+    who: Annotated[Caller, Depends(rate_checked)],
+    _room: Annotated[None, Depends(search_room)],
+    params: Annotated[SearchParams, Depends(search_params)],
+) -> ShotsOut:
+    """A whole clip, cut into shots, each searched: one search of the quota, run while the
+    request waits; the clip may be at most ``max_shots_seconds`` long and ``max_upload_bytes``
+    big (413 beyond either)."""
+    if params.limit is not None:
+        raise BadInput("limit does not apply to /shots (each shot gets its best scene)")
+    data = await query_bytes(request, state, params.url)
+    answer, charge = await charged(
+        request,
+        state,
+        who,
+        state.sabi.shots,
+        data,
+        cut_borders=params.cut_borders,
+        show=params.show,
+        show_id=params.show_id,
+        tag=params.tag,
+    )
+    found = [s.result for s in answer.shots if s.result is not None]
+    linked = iter(with_previews(found, state, root, params.anilist_info))
+    out = [
+        ShotOutHttp(
+            start=s.start,
+            end=s.end,
+            similarity=s.similarity,
+            result=None if s.result is None else next(linked),
+        )
+        for s in answer.shots
+    ]
+    return ShotsOut(
+        frameCount=answer.frameCount,
+        error=answer.error,
+        shots=out,
         quota=charge.quota,
         quotaUsed=charge.used,
     )
@@ -237,5 +301,16 @@ router.add_api_route(
     description="Search by an upload (multipart ``image`` or ``file``), a raw body, or ``?url=``.",
     response_model=SearchOut,
     operation_id="search_post",
+    openapi_extra=UPLOAD_BODY,
+)
+router.add_api_route(
+    "/shots",
+    shots,
+    methods=["POST"],
+    summary="Break a clip (an AMV, a compilation) into shots and find each one",
+    description="The clip as for POST /search (upload, raw body or ``?url=``), at most "
+    "``max_shots_seconds`` long (413 beyond). Answered when done; counts as one search.",
+    response_model=ShotsOut,
+    operation_id="shots_post",
     openapi_extra=UPLOAD_BODY,
 )

@@ -17,7 +17,14 @@
   const template = $("card-template");
   const showFilter = $("show-filter");
   const cutBorders = $("cut");
+  const shotsOffer = $("shots-offer");
+  const shotsButton = $("shots-button");
+  const shotsBox = $("shots");
+  const shotsSummary = $("shots-summary");
+  const timeline = $("timeline");
+  const shotDetail = $("shot-detail");
   let current = null; // the request in flight
+  let lastVideo = null; // the video file dropped last: it can be broken down into shots
   let thumbUrl = null;
 
   // ----- words for people
@@ -110,10 +117,11 @@
 
   // ----- searching
 
-  function send(method, url, body) {
+  function send(method, url, body, done = render) {
     if (current) current.abort();
     errorBox.hidden = true;
     results.replaceChildren();
+    shotsBox.hidden = true;
     const xhr = new XMLHttpRequest();
     current = xhr;
     xhr.open(method, url);
@@ -137,7 +145,7 @@
         showError(xhr.status === 200 ? 500 : xhr.status, data && data.error);
         return;
       }
-      render(data);
+      done(data);
     };
     xhr.onerror = xhr.ontimeout = () => {
       if (current !== xhr) return;
@@ -151,6 +159,8 @@
   function searchFile(file) {
     if (!file) return;
     showQueryThumb(file);
+    lastVideo = file.type.startsWith("video/") ? file : null;
+    shotsOffer.hidden = !lastVideo;
     const form = new FormData();
     form.append("image", file, file.name || "pasted-image");
     send("POST", `search?${params()}`, form);
@@ -164,6 +174,8 @@
       return;
     }
     showQueryThumb(null);
+    lastVideo = null;
+    shotsOffer.hidden = true;
     const p = params();
     p.set("url", text);
     send("GET", `search?${p}`);
@@ -284,6 +296,83 @@
     grid.querySelectorAll(".card").forEach(observe);
     if (!likely.length) results.querySelectorAll(".more .card").forEach(observe);
   }
+
+  // ----- a clip broken down into shots: a timeline, one segment a shot
+
+  function breakDown() {
+    if (!lastVideo) return;
+    const form = new FormData();
+    form.append("file", lastVideo, lastVideo.name || "clip");
+    const p = params();
+    send("POST", `shots?${p}`, form, renderShots);
+  }
+
+  function shotName(r) {
+    if (!r) return "Not found";
+    const show = r.anilist && typeof r.anilist === "object" ? r.anilist.title.english || r.anilist.title.romaji : r.show.title;
+    const ep = r.episode == null ? r.filename : `Episode ${r.episode}`;
+    return `${show || r.filename} · ${ep}`;
+  }
+
+  function shotColour(key, colours) {
+    if (!colours.has(key)) {
+      const hue = (colours.size * 137.508 + 200) % 360; // golden angle: neighbours differ
+      colours.set(key, `hsl(${hue.toFixed(0)} 65% 55%)`);
+    }
+    return colours.get(key);
+  }
+
+  function renderShots(data) {
+    const shots = data.shots || [];
+    shotsBox.hidden = false;
+    timeline.replaceChildren();
+    shotDetail.replaceChildren();
+    if (!shots.length) {
+      shotsSummary.textContent = "No shot long enough to search was found in this clip.";
+      return;
+    }
+    const total = Math.max(...shots.map((s) => s.end)) || 1;
+    const found = shots.filter((s) => s.result).length;
+    shotsSummary.textContent = `${shots.length} shot${shots.length > 1 ? "s" : ""} in ${clock(total)}; ${found} found`;
+    const colours = new Map();
+    shots.forEach((shot, i) => {
+      const seg = document.createElement("button");
+      seg.type = "button";
+      seg.className = shot.result ? "seg" : "seg none";
+      const name = shotName(shot.result);
+      seg.dataset.label = name;
+      seg.textContent = shot.result ? (shot.result.episode == null ? shot.result.filename : `Ep ${shot.result.episode}`) : "?";
+      seg.title = `${clock(shot.start)}–${clock(shot.end)}: ${name}`;
+      seg.setAttribute("aria-label", seg.title);
+      seg.style.left = `${(100 * shot.start) / total}%`;
+      seg.style.width = `${(100 * (shot.end - shot.start)) / total}%`;
+      if (shot.result) seg.style.background = shotColour(`${shot.result.show.id}/${shot.result.episode_id}`, colours);
+      seg.addEventListener("click", () => showShot(shot, seg));
+      timeline.append(seg);
+      if (i === 0) showShot(shot, seg);
+    });
+  }
+
+  function showShot(shot, seg) {
+    timeline.querySelectorAll(".seg").forEach((s) => s.classList.toggle("chosen", s === seg));
+    shotDetail.replaceChildren();
+    const head = document.createElement("p");
+    head.className = "shot-head";
+    head.textContent = `Shot ${clock(shot.start)} – ${clock(shot.end)} of your clip`;
+    shotDetail.append(head);
+    if (!shot.result) {
+      const p = document.createElement("p");
+      p.className = "empty";
+      p.textContent = "Not found: this shot is probably not from anything indexed on this server.";
+      shotDetail.append(p);
+      return;
+    }
+    const node = card(shot.result, true);
+    shotDetail.append(node);
+    observe(node);
+  }
+
+  shotsButton.addEventListener("click", breakDown);
 
   function observe(node) {
     if (node.dataset.observed) return;
