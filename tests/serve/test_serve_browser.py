@@ -7,8 +7,10 @@ import os
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import BUNNY
+from media import screenshot
 
 CHROMIUM = os.environ.get("SABI_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -120,3 +122,15 @@ def test_api_docs_render_offline(browser, server):
     assert pg.locator(".opblock").count() >= 5
     assert "/search" in pg.locator(".swagger-ui").inner_text()
     context.close()
+
+
+def test_a_scene_not_in_the_library_is_said_so(page, tmp_path):
+    """The server's ``found: false`` reaches the reader: a plain sentence, and the nearest scenes
+    shown as nearest, not as a best match."""
+    noise = np.random.default_rng(5).integers(0, 255, (360, 640, 3), dtype=np.uint8)
+    shot = tmp_path / "elsewhere.jpg"
+    shot.write_bytes(screenshot(noise))
+    page.set_input_files("#file", str(shot))
+    page.wait_for_selector("#results .summary", timeout=60_000)
+    assert page.locator("#results .summary").inner_text().startswith("Probably not in this library")
+    assert page.locator("#results .label-best").first.text_content() == "Nearest"

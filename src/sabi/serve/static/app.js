@@ -183,7 +183,7 @@
 
   // ----- results
 
-  function card(item, best) {
+  function card(item, best, nearest = false) {
     const node = template.content.firstElementChild.cloneNode(true);
     const show = item.anilist && typeof item.anilist === "object" ? item.anilist.title.english || item.anilist.title.romaji : item.show.title;
     node.querySelector(".title").textContent = show || item.filename;
@@ -220,7 +220,7 @@
       node.classList.add("best");
       const label = document.createElement("span");
       label.className = "label-best";
-      label.textContent = item.similarity >= LIKELY ? "Best match" : "Nearest";
+      label.textContent = nearest ? "Nearest" : "Best match";
       node.querySelector(".info").prepend(label);
     }
     // the wide best card gets the 640 px clip, the others 320 px
@@ -268,13 +268,16 @@
       results.append(p);
       return;
     }
-    const likely = items.filter((r) => r.similarity >= LIKELY);
-    const unlikely = items.filter((r) => r.similarity < LIKELY);
+    // The server says whether the best scene passes its calibrated threshold (`found`); when
+    // it does not, the scene is probably not indexed and every result is only "nearest".
+    const found = data.found !== false;
+    const likely = found ? items.filter((r, i) => i === 0 || r.similarity >= LIKELY) : [];
+    const unlikely = items.filter((r) => !likely.includes(r));
     const summary = document.createElement("p");
-    summary.className = "summary";
+    summary.className = found ? "summary" : "summary not-found";
     summary.textContent = likely.length
       ? `${likely.length} likely match${likely.length > 1 ? "es" : ""} among ${data.frameCount.toLocaleString()} indexed frames`
-      : `No close match among ${data.frameCount.toLocaleString()} indexed frames; the nearest are below.`;
+      : `Probably not in this library: nothing among ${data.frameCount.toLocaleString()} indexed frames is close enough. The nearest scenes are below, but they are likely not it.`;
     results.append(summary);
     const grid = document.createElement("div");
     grid.className = "grid";
@@ -288,7 +291,7 @@
       s.textContent = `Show less likely results (${unlikely.length})`;
       const g = document.createElement("div");
       g.className = "grid";
-      unlikely.forEach((r, i) => g.append(card(r, !likely.length && i === 0)));
+      unlikely.forEach((r, i) => g.append(card(r, !likely.length && i === 0, true)));
       more.append(s, g);
       results.append(more);
       more.addEventListener("toggle", () => more.open && g.querySelectorAll(".card").forEach(observe));
