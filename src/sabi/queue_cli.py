@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sabi.acquire.local import VIDEO_SUFFIXES
+from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
 from sabi.app import Sabi
 from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
 from sabi.errors import NothingToIndex, PartlyFailed
@@ -38,13 +38,14 @@ def enqueue(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Put video files on the job queue for `sabi worker` (a file is queued once)."""
-    with Sabi.open(config, data_dir=data_dir) as sabi:
-        report = sabi.enqueue(paths, show=show, tag=tag, episode=episode, link=link)
-    if not (report.added or report.requeued or report.already):
+    # Looked for before the data directory is made, so a wrong path leaves nothing behind.
+    if next(iter(find_videos(paths)), None) is None:
         raise NothingToIndex(
             f"no video files in {', '.join(map(str, paths))} "
             f"(looked for {', '.join(sorted(VIDEO_SUFFIXES))})"
         )
+    with Sabi.open(config, data_dir=data_dir) as sabi:
+        report = sabi.enqueue(paths, show=show, tag=tag, episode=episode, link=link)
     out.print(
         f"queued {len(report.added)} new, {len(report.requeued)} again (done or failed before), "
         f"{len(report.already)} already queued or running"
