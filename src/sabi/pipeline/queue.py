@@ -307,6 +307,11 @@ class JobQueue:
             job = s.get(IndexJob, job_id)
             return JobView.of(job) if job is not None else None
 
+    def by_path(self, path: str) -> JobView | None:
+        with self.catalog.session() as s:
+            job = s.scalar(select(IndexJob).where(IndexJob.path == path))
+            return JobView.of(job) if job is not None else None
+
     def jobs(self) -> list[JobView]:
         with self.catalog.session() as s:
             return [JobView.of(j) for j in s.scalars(select(IndexJob).order_by(IndexJob.id))]
