@@ -299,7 +299,7 @@ def stop_on_signals(worker: Worker, say: Callable[[str], None]) -> Iterator[None
         if worker.stop.is_set():
             raise KeyboardInterrupt
         worker.stop.set()
-        say("stopping after the current job (again to stop now, giving the job back)")
+        say("stopping after the current job, if any (again: stop now and give the job back)")
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
