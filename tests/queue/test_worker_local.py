@@ -11,7 +11,7 @@ import pytest
 from sabi.app import Sabi
 from sabi.errors import IndexBusy
 from sabi.locks import write_lock
-from sabi.pipeline.queue import utcnow
+from sabi.pipeline.queue import MAX_ATTEMPTS, utcnow
 
 
 @pytest.fixture
@@ -59,3 +59,16 @@ def test_a_worker_that_lost_its_lease_writes_nothing(sabi, short_videos):
     assert sabi.store.count() == 0
     row = worker.queue.get(job.id)
     assert (row.state, row.worker) == ("running", "other:1")
+
+
+def test_a_bad_file_is_tried_max_attempts_times_then_failed(sabi, tmp_path):
+    bad = tmp_path / "Broken - 01.mp4"
+    bad.write_bytes(b"not a video at all" * 100)
+    sabi.enqueue([bad])
+    report = sabi.work(once=True)
+    assert [o.status for o in report.outcomes] == ["retry"] * (MAX_ATTEMPTS - 1) + ["failed"]
+    status = sabi.queue_status()
+    assert status.counts["failed"] == 1
+    (failed,) = status.failed
+    assert failed.path == str(bad) and failed.attempts == MAX_ATTEMPTS and failed.error
+    assert sabi.stats().failed_files == (str(bad),)
