@@ -227,9 +227,10 @@ class Worker:
         lock: DirLock | None = None
         if not shared_backends(self.settings):
             lock = write_lock(self.settings.data_dir)
-            self.indexer.reconcile()  # the only writer: as `sabi index` starts
         report = WorkReport(self.name)
         try:
+            if lock is not None:
+                self.indexer.reconcile()  # the only writer: as `sabi index` starts
             while not self.stop.is_set():
                 job = self.queue.claim(self.name, self.settings.lease_seconds)
                 if job is None:
