@@ -12,7 +12,8 @@ same machine), the batch enqueued with `sabi enqueue`, then that many `sabi work
 processes started together at default settings (sscd_distilled, rate 2 fps, `threads = 0`: each
 worker's model uses every core). **wall**: from the workers' start until the last one exited,
 so every worker's start-up (Python, model load, connections) is in it. **x real time**: video
-seconds indexed per wall second. **CPU s**: user + system time of the worker processes.
+seconds indexed per wall second. **CPU s**: user + system time of the worker processes; **cores used**: CPU s
+/ wall (2 at most here; well below it, the workers waited for cores other work held).
 **video s / CPU s**: indexing throughput per core-second, the figure that scales to other
 machines. **jobs per worker**: how the queue shared the batch out.
 
@@ -35,6 +36,7 @@ def render(data: dict[str, Any]) -> str:
             f"{r['video_seconds'] / r['wall']:.1f}x",
             f"{base / r['wall']:.2f}" if r["wall"] else "–",
             num(r["cpu_seconds"]),
+            f"{r['cpu_seconds'] / r['wall']:.2f}" if r["wall"] else "–",
             f"{r['video_seconds'] / r['cpu_seconds']:.2f}" if r["cpu_seconds"] else "–",
             f"{r['done']}/{r['jobs']}",
             ", ".join(map(str, r["jobs_per_worker"])),
@@ -43,6 +45,7 @@ def render(data: dict[str, Any]) -> str:
         for r in runs
     ]
     w, h = batch["size"]
+    derived = _per_core(runs)
     title = "Indexing throughput of 1, 2 and 4 queue workers"
     return (
         header(title, data["run"], NOTES)
@@ -55,6 +58,7 @@ def render(data: dict[str, Any]) -> str:
                 "x real time",
                 "speed-up",
                 "CPU s",
+                "cores used",
                 "video s / CPU s",
                 "jobs done",
                 "jobs per worker",
@@ -62,4 +66,29 @@ def render(data: dict[str, Any]) -> str:
             ],
             rows,
         )
+        + derived
+    )
+
+
+def _per_core(runs: list[dict[str, Any]]) -> str:
+    """Each extra worker adds its start-up CPU (imports, model load, connections); the slope of
+    CPU time over worker count estimates it, and what is left of one worker's CPU time is the
+    steady-state cost of the batch itself."""
+    if len(runs) < 2:
+        return ""
+    n = [r["workers"] for r in runs]
+    cpu = [r["cpu_seconds"] for r in runs]
+    mean_n, mean_c = sum(n) / len(n), sum(cpu) / len(cpu)
+    slope = sum((a - mean_n) * (c - mean_c) for a, c in zip(n, cpu, strict=True)) / sum(
+        (a - mean_n) ** 2 for a in n
+    )
+    steady = cpu[0] - slope * n[0]
+    video = runs[0]["video_seconds"]
+    if steady <= 0:
+        return ""
+    return (
+        f"\nStart-up CPU per worker (slope of CPU s over workers): {slope:.1f} s. Without it, "
+        f"the batch costs {steady:.1f} CPU s: **{video / steady:.1f} video seconds per CPU "
+        f"second** (as many hours of video per core-hour), the "
+        "steady-state rate of one worker core at these settings.\n"
     )
