@@ -220,12 +220,16 @@ class Worker:
         )
         self.on_job = on_job or (lambda _: None)
         self.stop = threading.Event()  # set: finish the current job, then return
+        # On a Milvus server an insert is durable and visible (Strong reads) when it returns; a
+        # flush per job would only seal many small segments, so it is left to the server's own
+        # policy and to this worker's exit. Embedded stores publish after every job.
+        self.shared = shared_backends(settings)
 
     def run(self, *, once: bool = False, max_jobs: int | None = None) -> WorkReport:
         """Work until stopped; ``once``: until no job is queued or running; ``max_jobs``: until
         that many were claimed."""
         lock: DirLock | None = None
-        if not shared_backends(self.settings):
+        if not self.shared:
             lock = write_lock(self.settings.data_dir)
         report = WorkReport(self.name)
         try:
@@ -244,8 +248,11 @@ class Worker:
                 if max_jobs is not None and len(report.outcomes) >= max_jobs:
                     break
         finally:
-            if lock is not None:
-                lock.release()
+            try:
+                self.store.flush()
+            finally:
+                if lock is not None:
+                    lock.release()
         return report
 
     def _one(self, job: JobView) -> JobOutcome:
@@ -256,7 +263,8 @@ class Worker:
                 result = self.indexer.index_one(
                     Path(job.path), source, progress=_LeaseProgress(self.lease)
                 )
-                self.store.flush()
+                if not self.shared:
+                    self.store.flush()  # publish it to readers now: a worker may run for days
             except LeaseLost as exc:
                 return JobOutcome(job, "lost", None, time.perf_counter() - t0, str(exc))
             except Exception as exc:  # this job only: a store or database error, a bug
