@@ -89,6 +89,23 @@ def indexing(
 
 
 @app.command()
+def workers(
+    videos: Annotated[int, typer.Option(help="Videos in the batch.")] = 8,
+    seconds: Annotated[float, typer.Option(help="Length of each video.")] = 30.0,
+    counts: Annotated[str, typer.Option(help="Worker counts, comma-separated.")] = "1,2,4",
+    work: WorkOpt = WORK,
+    results: ResultsOpt = RESULTS,
+    media: MediaOpt = None,
+) -> None:
+    """Indexing throughput of N `sabi worker` processes on PostgreSQL + the Milvus server."""
+    from bench.workers import bench_workers
+
+    paths = _paths(work, results, media, False)
+    n = tuple(int(x) for x in counts.split(",") if x)
+    typer.echo(f"wrote {bench_workers(paths, n, videos, seconds)}")
+
+
+@app.command()
 def store(
     quick: QuickOpt = False,
     sizes: Annotated[
@@ -180,12 +197,14 @@ def _renderers() -> dict[str, Callable[[dict[str, Any]], str]]:
     from bench.accuracy_report import render_accuracy, render_sweeps
     from bench.indexing_report import render as render_indexing
     from bench.store_report import render as render_store
+    from bench.workers_report import render as render_workers
 
     return {
         "accuracy": render_accuracy,
         "sweeps": render_sweeps,
         "indexing": render_indexing,
         "store": render_store,
+        "workers": render_workers,
     }
 
 
@@ -193,7 +212,9 @@ def _renderers() -> dict[str, Callable[[dict[str, Any]], str]]:
 def report(
     names: Annotated[
         list[str] | None,
-        typer.Argument(help="accuracy, sweeps, indexing, store (default: every one present)."),
+        typer.Argument(
+            help="accuracy, sweeps, indexing, store, workers (default: every one present)."
+        ),
     ] = None,
     results: ResultsOpt = RESULTS,
 ) -> None:

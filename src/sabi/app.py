@@ -27,6 +27,8 @@ from sabi.errors import BadInput, ConfigError, DescriptorMismatch, NoIndex
 from sabi.locks import write_lock
 from sabi.pipeline.indexer import Indexer, Progress, RunReport, Source
 from sabi.pipeline.precomputed import EpisodeVectors, add_episodes
+from sabi.pipeline.queue import EnqueueReport, JobQueue, QueueStatus, files_of
+from sabi.pipeline.worker import JobOutcome, Worker, WorkReport
 from sabi.search.breakdown import break_down
 from sabi.search.models import SearchResponse, ShotsResponse
 from sabi.search.searcher import Filters, Searcher
@@ -130,6 +132,33 @@ class Sabi:
     ) -> RunReport:
         source = Source(show=show, tag=tag, episode=episode, link=link)
         return self.indexer.run(targets, source, progress=progress, threaded=threaded)
+
+    def enqueue(
+        self,
+        targets: list[Path],
+        *,
+        show: str | None = None,
+        tag: str | None = None,
+        episode: float | None = None,
+        link: str | None = None,
+    ) -> EnqueueReport:
+        """Put each video file under ``targets`` on the job queue for ``sabi worker`` (a file
+        already queued is not added twice)."""
+        files = files_of(targets, show)
+        if episode is not None and len(files) > 1:
+            raise BadInput("an episode number applies to a single file")
+        return JobQueue(self.catalog).enqueue(files, tag=tag, episode=episode, link=link)
+
+    def worker(self, on_job: Callable[[JobOutcome], None] | None = None) -> Worker:
+        """A queue worker on this library (``work`` runs one)."""
+        return Worker(self.settings, self.catalog, self.store, self.embedder, on_job=on_job)
+
+    def work(self, *, once: bool = False, max_jobs: int | None = None) -> WorkReport:
+        """Index jobs from the queue until stopped (``once``: until it is drained)."""
+        return self.worker().run(once=once, max_jobs=max_jobs)
+
+    def queue_status(self) -> QueueStatus:
+        return JobQueue(self.catalog).status()
 
     def add_vectors(
         self, items: Iterable[EpisodeVectors], *, descriptor: str | None = None

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from sabi import __version__
+from sabi import __version__, queue_cli
 from sabi.acquire import bilibili
 from sabi.acquire.bilibili.cli import app as download_app
 from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
@@ -337,6 +337,7 @@ def _clock(seconds: float) -> str:
 
 
 app.add_typer(download_app, name="download")
+queue_cli.register(app)  # enqueue, worker, status
 
 
 def _keys_app() -> typer.Typer:

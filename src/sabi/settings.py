@@ -122,6 +122,17 @@ class Settings(BaseSettings):
     milvus_token: str = Field("", description="Milvus token (user:password), if any.")
     milvus_collection: str = Field("sabi_frames", description="Milvus collection name.")
 
+    # --- queue workers (sabi worker)
+    lease_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="A worker's claim on a job lasts this long unless renewed (it renews it "
+        "every third of it while it works); a dead worker's job is taken again after it.",
+    )
+    worker_poll: float = Field(
+        5.0, gt=0, description="Seconds an idle `sabi worker` waits before looking again."
+    )
+
     # --- search
     top_k: int = Field(200, ge=10, description="Nearest frames fetched before grouping scenes.")
     scene_gap: float = Field(

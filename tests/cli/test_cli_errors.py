@@ -33,6 +33,9 @@ COMMANDS = [
     ["keys", "revoke", "1"],
     ["download", "bilibili"],
     ["download", "status"],
+    ["enqueue", "clip.mp4"],
+    ["worker"],
+    ["status"],
 ]
 BAD_SETTINGS = {
     "value out of range": ("rate = -1\n", "rate = -1: input should be greater than 0"),
@@ -168,6 +171,7 @@ def test_help_shows_no_value_after_a_flag():
     commands = [[]] + [[c] for c in ("index", "search", "stats", "remove", "add-vectors")]
     commands += [["serve"], ["init"], ["download", "bilibili"], ["download", "status"]]
     commands += [["keys", "create"], ["keys", "list"], ["keys", "revoke"]]
+    commands += [["enqueue"], ["worker"], ["status"]]
     for args in commands:
         r = runner.invoke(app, [*args, "--help"], env={"COLUMNS": "120"})
         assert r.exit_code == 0, args

@@ -17,6 +17,7 @@ READ_ONLY = [
     ["keys", "list"],
     ["keys", "revoke", "1"],
     ["download", "status"],
+    ["status"],
 ]
 
 

@@ -232,6 +232,28 @@ class Indexer:
             self.store.flush()
             lock.release()
 
+    def index_one(
+        self,
+        path: Path,
+        source: Source,
+        *,
+        progress: Progress | None = None,
+        threaded: bool = True,
+        timings: Timings | None = None,
+    ) -> FileResult:
+        """One file, planned and indexed as ``run`` does it, but without the data directory's
+        write lock and without ``reconcile``: for a queue worker, whose lease on the file's job
+        is what keeps other writers off this episode, and beside whom other workers' episodes
+        are unfinished only because they are being indexed now."""
+        jobs, done = self.plan([path], source)
+        if done:
+            return done[0]
+        if not jobs:
+            return FileResult(path, "failed", error="no such video file")
+        progress = progress or NoProgress()
+        results = list(self._index(jobs, timings or Timings(), progress, threaded))
+        return results[0]
+
     def _index(
         self, jobs: list[Job], timings: Timings, progress: Progress, threaded: bool
     ) -> Iterator[FileResult]:

@@ -97,6 +97,13 @@ def bilibili(
         typer.Option("--auto-remove/--keep", help="Delete each MP4 once indexed (or keep it)."),
     ] = None,
     concurrency: Annotated[int | None, typer.Option(help="Episodes downloaded at once.")] = None,
+    enqueue: Annotated[
+        bool | None,
+        typer.Option(
+            "--enqueue/--index-here",
+            help="Put downloads on the job queue for `sabi worker` (or index them here).",
+        ),
+    ] = None,
     retry_failed: Annotated[
         bool,
         typer.Option("--retry-failed", help="Try episodes again that reached max_attempts."),
@@ -115,6 +122,7 @@ def bilibili(
         "download_path": download_path,
         "auto_remove": auto_remove,
         "concurrency": concurrency,
+        "enqueue": enqueue,
     }
     sabi, cfg = open_bilibili(config, settings, sabi_overrides={"data_dir": data_dir}, **overrides)
     with sabi:
@@ -141,7 +149,9 @@ def _summarise(report: QueueReport) -> None:
             highlight=False,
         )
     err.print(
-        f"indexed {report.count('indexed')}, already done {report.count('done')}, "
+        f"indexed {report.count('indexed')}, "
+        + (f"queued for workers {report.count('queued')}, " if report.count("queued") else "")
+        + f"already done {report.count('done')}, "
         f"failed {report.count('failed')}, left alone {report.count('skipped')}"
         + (f", seasons unreadable {len(report.problems)}" if report.problems else "")
         + f" in {report.wall:.1f} s",
@@ -160,7 +170,8 @@ def status(
     only: Annotated[
         str | None,
         typer.Option(
-            "--status", help="Only this status: pending, downloading, downloaded, indexed, failed."
+            "--status",
+            help="Only this status: pending, downloading, downloaded, queued, indexed, failed.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -155,6 +155,11 @@ class BilibiliSettings(BaseModel):
     max_attempts: int = Field(
         3, ge=1, description="Runs that may try a failing episode before it is left alone."
     )
+    enqueue: bool = Field(
+        False,
+        description="Put each downloaded MP4 on the job queue for `sabi worker` instead of "
+        "indexing it here (autoRemove then does not apply: the workers need the file).",
+    )
 
     def __str__(self) -> str:  # the README's settings table shows this, not every field
         return "[bilibili] table, see docs/bilibili.md"

@@ -1,6 +1,7 @@
 """The download state, one row per Bilibili episode, in sabi's own SQL database.
 
-``status`` moves pending -> downloading -> downloaded -> indexed; any step may end in failed
+``status`` moves pending -> downloading -> downloaded -> indexed (or, with ``enqueue``, to
+queued: on the job queue for ``sabi worker``, indexed once a worker did it); any step may end in failed
 (``kind`` says why: region, vip, removed, login, network, mux, index, api, unknown).
 """
 
@@ -16,7 +17,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-STATUSES = ("pending", "downloading", "downloaded", "indexed", "failed")
+STATUSES = ("pending", "downloading", "downloaded", "queued", "indexed", "failed")
 
 
 class Base(DeclarativeBase):

@@ -1,4 +1,5 @@
 """The queue: seasons -> episodes -> stream URLs -> download -> MP4 -> index -> (remove).
+With ``enqueue`` set, the MP4 goes on the indexing job queue instead, for ``sabi worker``.
 
 Downloads run on ``concurrency`` worker threads (1 by default); the main thread indexes each MP4
 as soon as it is ready, so the next download overlaps the indexing of the last. Every step is
@@ -51,6 +52,7 @@ from sabi.acquire.bilibili.state import DownloadState, EpisodeRow
 from sabi.app import Sabi, load_config
 from sabi.errors import SabiError
 from sabi.locks import DirLock
+from sabi.pipeline.queue import JobQueue
 from sabi.settings import Settings, settings_class
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ def open_bilibili(
 class Outcome:
     ep_id: int
     label: str
-    status: str  # indexed | done | skipped | failed
+    status: str  # indexed | queued (for sabi worker) | done | skipped | failed
     reason: str | None = None
     note: str | None = None
 
@@ -308,7 +310,11 @@ class BilibiliRun:
                 continue
             if self.retry_failed and row.status == "failed":
                 self.state.update(row.ep_id, attempts=0)
-            if row.status == "downloaded" and row.path and Path(row.path).is_file():
+            if row.status == "queued" and self._queued(row):
+                report.outcomes.append(Outcome(row.ep_id, item.label, "done", note=row.note))
+                self.ui.episode_done()
+                continue
+            if row.status in ("downloaded", "queued") and row.path and Path(row.path).is_file():
                 index_now.append((item, Path(row.path)))
             else:
                 fetch.append(item)
@@ -430,6 +436,9 @@ class BilibiliRun:
     def _index(self, item: Item, mp4: Path, report: QueueReport) -> None:
         ep = item.ep
         link = self.cfg.link.replace("{ep_id}", str(ep.ep_id))
+        if self.cfg.enqueue:
+            self._enqueue(item, mp4, link, report)
+            return
         bar = self.ui.indexing(item.label)
         try:
             run = self.sabi.index(
@@ -459,6 +468,33 @@ class BilibiliRun:
             Outcome(ep.ep_id, item.label, "indexed", note=row.note if row else None)
         )
         self.ui.episode_done()
+
+    def _enqueue(self, item: Item, mp4: Path, link: str, report: QueueReport) -> None:
+        """Hand the MP4 to the job queue (the same call as `sabi enqueue`); a worker indexes it."""
+        ep = item.ep
+        try:
+            self.sabi.enqueue(
+                [mp4], show=item.season.title, tag=item.tag, episode=ep.number, link=link
+            )
+        except SabiError as exc:
+            self._failed(item, "index", f"could not queue it: {exc}", report)
+            return
+        self.state.update(ep.ep_id, status="queued", kind=None, reason=None)
+        row = self.state.get(ep.ep_id)
+        report.outcomes.append(
+            Outcome(ep.ep_id, item.label, "queued", note=row.note if row else None)
+        )
+        self.ui.episode_done()
+
+    def _queued(self, row: EpisodeRow) -> bool:
+        """Whether a row handed to the job queue needs nothing from this run: its job is done
+        (the row is marked indexed now) or still queued or running. A failed or missing job is
+        queued again."""
+        job = JobQueue(self.sabi.catalog).by_path(str(row.path))
+        if job is not None and job.state == "done":
+            self.state.update(row.ep_id, status="indexed", episode_id=job.episode_id)
+            return True
+        return job is not None and job.state in ("queued", "running")
 
     def _failed(self, item: Item, kind: str, reason: str, report: QueueReport) -> None:
         self.state.fail(item.ep.ep_id, kind, reason)
