@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, BenchPaths, RunInfo, say
-from bench.corpus import Encoder, decoded
 from bench.markdown import publish
+from bench.video import Encoder, decoded
 from bench.workers_report import render
 
 SIZE = (640, 360)
