@@ -222,7 +222,12 @@ class Settings(BaseSettings):
         5.0, gt=0, le=30, description="A preview clip reaches at most this far (s) either side."
     )
     preview_cache_mb: int = Field(
-        256, ge=0, description="Disk kept for encoded previews in <data_dir>/previews (0: none)."
+        256, ge=0, description="Disk kept for encoded previews in preview_dir (0: none)."
+    )
+    preview_dir: str = Field(
+        "",
+        description="Folder of the preview cache; empty means <data_dir>/previews. API "
+        "replicas on several machines may share one (a network folder): writes are atomic.",
     )
     allow_private_urls: bool = Field(
         False,
@@ -250,6 +255,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sabi.db'}"
+
+    @property
+    def previews(self) -> Path:
+        return Path(self.preview_dir) if self.preview_dir else self.data_dir / "previews"
 
     @property
     def milvus(self) -> str:

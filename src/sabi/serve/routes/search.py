@@ -22,7 +22,7 @@ from sabi.serve.fetch import fetch_url
 from sabi.serve.hangup import until_done
 from sabi.serve.http_errors import ERRORS, rate_limit_headers
 from sabi.serve.inputs import no_input, read_query
-from sabi.serve.keys import Caller
+from sabi.serve.keys import Admission
 from sabi.serve.routes.deps import BaseUrl, CallerDep, State
 from sabi.serve.schemas import AniListInfo, ResultOut, SearchOut
 from sabi.serve.state import ServerState
@@ -98,16 +98,27 @@ def search_params(
     )
 
 
-def rate_checked(response: Response, state: State, who: CallerDep) -> Caller:
-    """The caller, counted against the per-minute limit (RateLimited: 429)."""
-    response.headers.update(rate_limit_headers(state.limiter.rate(who)))
-    return who
-
-
 def search_room(state: State) -> None:
     """503 before the upload is read when no search could start: a full pool must not make
     clients send megabytes only to be turned away."""
     state.search_pool.check_room()
+
+
+def admitted(
+    response: Response,
+    state: State,
+    who: CallerDep,
+    _room: Annotated[None, Depends(search_room)],
+    _params: Annotated[SearchParams, Depends(search_params)],
+) -> Admission:
+    """The caller, let in: counted in the minute (RateLimited: 429) and charged one search
+    (QuotaSpent: 402) in one database transaction, shared by every server process. After the
+    free checks (room, parameters: their refusals cost nothing) and before the upload is
+    read, so a spent quota is refused before megabytes arrive. A sync dependency: FastAPI runs
+    it on a worker thread, off the event loop (on it, every commit stalled all requests)."""
+    admission = state.limiter.admit(who)
+    response.headers.update(rate_limit_headers(admission.rate))
+    return admission
 
 
 async def query_bytes(request: Request, state: ServerState, url: str | None) -> bytes:
@@ -154,17 +165,13 @@ async def search(
     request: Request,
     state: State,
     root: BaseUrl,
-    who: Annotated[Caller, Depends(rate_checked)],
-    _room: Annotated[None, Depends(search_room)],
+    admission: Annotated[Admission, Depends(admitted)],
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
-    data = await query_bytes(request, state, params.url)
-    # Taken now, so concurrent searches cannot overspend; a database write, so off the event
-    # loop (on it, every search's commit stalled all other requests, and an indexer writing
-    # to the same SQLite file stalled them for its busy waits).
-    charge = await run_in_threadpool(state.limiter.charge, who)
+    charge = admission.charge  # taken before the search, so concurrent ones cannot overspend
     gone = threading.Event()  # set if the client hangs up while the search runs
     try:
+        data = await query_bytes(request, state, params.url)
         work = state.search_pool.run(
             state.sabi.search,
             data,
@@ -179,7 +186,7 @@ async def search(
     except asyncio.CancelledError:  # the request itself was cancelled: no awaiting now
         state.limiter.refund(charge)
         raise
-    except BaseException:  # it did not run to the end (busy, undecodable, client gone): free
+    except BaseException:  # it did not run to the end (bad upload, busy, client gone): free
         await run_in_threadpool(state.limiter.refund, charge)
         raise
     result = with_previews(answer, state, root, params.anilist_info)
