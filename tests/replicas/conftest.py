@@ -9,7 +9,6 @@ modules here; each test keeps out of the others' way by calling from addresses o
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -23,7 +22,7 @@ sys.path.insert(0, str(TESTS / "serve"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from pg_server import postgres_server  # noqa: E402
-from replica_calls import ADMIN, RATE_LIMIT  # noqa: E402
+from replica_calls import ADMIN, RATE_LIMIT, write_config  # noqa: E402
 from serve_live import ServeProcess  # noqa: E402
 from store.conftest import launch_server  # noqa: E402
 
@@ -67,12 +66,6 @@ def replica_milvus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.uri
     finally:
         server.kill()
-
-
-def write_config(path: Path, **values: str | int) -> Path:
-    """A sabi.toml (JSON's strings and numbers are TOML's too)."""
-    path.write_text("".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()))
-    return path
 
 
 @pytest.fixture(scope="session")

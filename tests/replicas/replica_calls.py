@@ -3,6 +3,9 @@ trusted proxy header) and searches against one replica or the other."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import httpx
 
 ADMIN = {"x-trace-key": "replicas-admin"}
@@ -19,3 +22,9 @@ def client(n: int, key: str | None = None) -> dict[str, str]:
 
 def search(url: str, image: bytes, headers: dict[str, str]) -> httpx.Response:
     return httpx.post(f"{url}/search", content=image, headers=headers, timeout=120)
+
+
+def write_config(path: Path, **values: str | int) -> Path:
+    """A sabi.toml (JSON's strings and numbers are TOML's too)."""
+    path.write_text("".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()))
+    return path
