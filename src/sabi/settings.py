@@ -200,7 +200,13 @@ class Settings(BaseSettings):
         60, ge=0, description="Requests per minute to /search per IP (0: no limit)."
     )
     key_quota: int = Field(10000, ge=0, description="Default searches per 24 h for a new API key.")
-    search_workers: int = Field(2, ge=1, description="Searches run at once.")
+    processes: int = Field(
+        1,
+        ge=1,
+        description="Server processes `sabi serve` runs on its port (uvicorn workers); each "
+        "loads the model and the index (memory grows with each); counts are in the database.",
+    )
+    search_workers: int = Field(2, ge=1, description="Searches run at once (per process).")
     search_queue: int = Field(
         8, ge=0, description="Searches that may wait for a worker; beyond that: 503 at once."
     )

@@ -1,5 +1,5 @@
 """Two ``sabi serve`` processes (API replicas) on one library: the catalogue in PostgreSQL, the
-vectors in the real Milvus server, each replica with a data directory of its own (as on two
+vectors in the real Milvus server (the session's, tests/conftest.py), each replica with a data directory of its own (as on two
 machines), one signing secret and one preview folder between them.
 
 The library, its servers and the replicas are made once a session and shared by the small test
@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from pg_server import postgres_server  # noqa: E402
 from replica_calls import ADMIN, RATE_LIMIT, write_config  # noqa: E402
 from serve_live import ServeProcess  # noqa: E402
-from store.conftest import launch_server  # noqa: E402
 
 from sabi.app import Sabi  # noqa: E402
 from sabi.settings import load_settings  # noqa: E402
@@ -59,18 +58,8 @@ def replica_pg() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def replica_milvus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The real Milvus standalone server (skipped where it is not installed)."""
-    server = launch_server(tmp_path_factory.mktemp("replica-milvus"))
-    try:
-        yield server.uri
-    finally:
-        server.kill()
-
-
-@pytest.fixture(scope="session")
 def library(
-    tmp_path_factory: pytest.TempPathFactory, replica_pg: str, replica_milvus: str, shared_media
+    tmp_path_factory: pytest.TempPathFactory, replica_pg: str, milvus_server_uri: str, shared_media
 ) -> Library:
     """Big Buck Bunny 0:00-0:30, indexed into PostgreSQL + Milvus by a process of its own."""
     root = tmp_path_factory.mktemp("replicas")
@@ -79,7 +68,7 @@ def library(
         root / "sabi.toml",
         database_url=replica_pg,
         store="milvus",
-        milvus_uri=replica_milvus,
+        milvus_uri=milvus_server_uri,
         milvus_collection="replicas",
         secret="one secret for every replica",
         preview_dir=str(previews),

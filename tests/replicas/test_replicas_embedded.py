@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -32,10 +33,11 @@ def embedded(tmp_path_factory, shared_media: Path) -> Iterator[tuple[Path, list[
     with Sabi(load_settings(config)) as sabi:
         report = sabi.index([shared_media / "big_buck_bunny_0_30.webm"], show="Bunny", episode=1)
         assert report.ok, report.results
-    servers = [ServeProcess(config, root / f"{name}.log") for name in "ab"]
+    servers: list[ServeProcess] = []
     try:
-        for s in servers:
-            s.start()
+        for name in "ab":  # one after the other: the first makes the server's tables
+            servers.append(ServeProcess(config, root / f"{name}.log"))
+            servers[-1].start()
         yield config, servers
     finally:
         for s in servers:
@@ -71,3 +73,22 @@ def test_embedded_replicas_find_an_episode_indexed_by_a_writer(embedded, shared_
         waiting = {url for url in waiting if not found(url)}
         time.sleep(0.2)
     assert not waiting, f"not found within a minute by {sorted(waiting)}"
+
+
+def test_one_sabi_serve_with_two_worker_processes_counts_once(embedded, tmp_path, bunny_shot):
+    """``processes = 2``: uvicorn workers on one port; requests at once from one address are
+    let in ``rate_limit`` times in all, whichever worker takes each."""
+    config, _servers = embedded
+    server = ServeProcess(config, tmp_path / "workers.log", SABI_PROCESSES="2", SABI_RATE_LIMIT="3")
+    try:
+        server.start()
+        with ThreadPoolExecutor(8) as ex:
+            codes = sorted(
+                ex.map(lambda _: search(server.url, bunny_shot, client(52)).status_code, range(8))
+            )
+    finally:
+        server.stop()
+    started = server.log.read_text().count("Started server process")
+    assert started == 2, server.log.read_text()[-2000:]
+    assert codes.count(200) in (3, 6)  # 6 only if a minute boundary fell between them
+    assert set(codes) == {200, 429}
