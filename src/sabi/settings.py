@@ -186,7 +186,7 @@ class Settings(BaseSettings):
     secret: str = Field(
         "",
         description="Key that signs preview links; empty means a random one kept in "
-        "<data_dir>/secret.key.",
+        "<data_dir>/secret.key. API replicas with data directories of their own must share one.",
     )
     admin_key: str = Field(
         "",
@@ -197,7 +197,10 @@ class Settings(BaseSettings):
         1000, ge=0, description="Searches per 24 h for a client without a key, per IP (IPv6 /64)."
     )
     rate_limit: int = Field(
-        60, ge=0, description="Requests per minute to /search per IP (0: no limit)."
+        60,
+        ge=0,
+        description="Requests per minute to /search per IP, counted in the database for every "
+        "server process together (0: no limit).",
     )
     key_quota: int = Field(10000, ge=0, description="Default searches per 24 h for a new API key.")
     processes: int = Field(

@@ -17,9 +17,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import DateTime, Integer, Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from sabi.catalog import Catalog
 from sabi.catalog.models import ApiKey, ApiUsage
@@ -150,35 +152,42 @@ class KeyStore:
         its database write lock.
         """
         now = _utcnow()
-        since = now - timedelta(seconds=DAY)
-        used_q = (
-            select(func.count(ApiUsage.id))
-            .where(ApiUsage.key_id == key_id, ApiUsage.at > since)
-            .scalar_subquery()
-        )
-        if s.get_bind().dialect.name != "sqlite":  # SQLite: the one INSERT is atomic
-            s.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
-        taken = s.execute(
-            insert(ApiUsage)
-            .from_select(
-                ["key_id", "at"],
-                select(literal(key_id), literal(now)).where(used_q < quota),
-            )
-            .returning(ApiUsage.id)
-        ).scalar()
+        params = {"k": key_id, "now": now, "since": now - timedelta(seconds=DAY), "quota": quota}
+        conn = s.connection()  # Core, with statements built once: this runs on every search
+        if conn.dialect.name != "sqlite":  # SQLite: the one INSERT is atomic
+            conn.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
+        taken = conn.execute(_take_stmt(), params).scalar()
         if taken is None:
             return None
-        used = s.scalar(
-            select(func.count(ApiUsage.id)).where(ApiUsage.key_id == key_id, ApiUsage.at > since)
-        )
         if secrets.randbelow(200) == 0:  # now and then, forget old usage
-            s.execute(delete(ApiUsage).where(ApiUsage.at <= since))
-        return taken, used or 1
+            conn.execute(delete(ApiUsage).where(ApiUsage.at <= params["since"]))
+        return taken, conn.execute(_used_stmt(), params).scalar() or 1
 
     def refund(self, usage_id: int) -> None:
         """Give a charged search back (it did not run: busy, bad input, client gone)."""
         with self.catalog.session() as s:
             s.execute(delete(ApiUsage).where(ApiUsage.id == usage_id))
+
+
+@cache
+def _used_stmt() -> Select[int]:
+    """Searches of key ``k`` since ``since``."""
+    return select(func.count(ApiUsage.id)).where(
+        ApiUsage.key_id == bindparam("k", type_=Integer), ApiUsage.at > bindparam("since")
+    )
+
+
+@cache
+def _take_stmt() -> ReturningInsert[int]:
+    """One search of key ``k`` at ``now``, inserted only while fewer than ``quota`` were made
+    since ``since``: the count and the insert are one statement."""
+    k, now = bindparam("k", type_=Integer), bindparam("now", type_=DateTime)
+    used = _used_stmt().scalar_subquery()
+    return (
+        insert(ApiUsage)
+        .from_select(["key_id", "at"], select(k, now).where(used < bindparam("quota")))
+        .returning(ApiUsage.id)
+    )
 
 
 def key_spent(quota: int) -> QuotaSpent:

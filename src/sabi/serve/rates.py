@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import case, delete
+from sqlalchemy import bindparam, case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,18 +53,23 @@ def count_request(s: Session, bucket: str, limit: int, now: float) -> RateInfo:
 
 
 def _bump(s: Session, bucket: str, minute: int) -> tuple[int, int]:
-    """(hits, minute) of the bucket's row after counting one more. A row of an earlier minute
-    starts over; one of a later minute (another process's clock a little ahead) keeps its
-    minute and counts on, so skewed clocks never reset each other's windows."""
-    # PostgreSQL and SQLite (the catalogues the quotas' INSERT ... RETURNING supports too)
-    module: Any = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(RateWindow).values(bucket=bucket, minute=minute, hits=1)
-    row = s.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[RateWindow.bucket], set_=_counted(stmt.excluded.minute)
-        ).returning(RateWindow.hits, RateWindow.minute)
-    ).one()
+    """(hits, minute) of the bucket's row after counting one more."""
+    conn = s.connection()  # Core, not the ORM: this runs on every search
+    row = conn.execute(_upsert(conn.dialect.name), {"b": bucket, "m": minute}).one()
     return row.hits, row.minute
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """The upsert, built once (building it cost more than running it). A row of an earlier
+    minute starts over; one of a later minute (another process's clock a little ahead) keeps
+    its minute and counts on, so skewed clocks never reset each other's windows. PostgreSQL
+    and SQLite: the catalogues the quotas' INSERT ... RETURNING supports too."""
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(RateWindow).values(bucket=bindparam("b"), minute=bindparam("m"), hits=1)
+    return stmt.on_conflict_do_update(
+        index_elements=[RateWindow.bucket], set_=_counted(stmt.excluded.minute)
+    ).returning(RateWindow.hits, RateWindow.minute)
 
 
 def _counted(minute: Any) -> dict[str, Any]:

@@ -36,8 +36,11 @@ class RateWindow(Base):
     updated in place, so the per-minute limit holds across every server process."""
 
     __tablename__ = "rate_windows"
+    # SQLite: the row lives in its primary key's B-tree, so a request rewrites one page, not
+    # a table row and an index entry (no index on minute either: only the rare clean-up reads it)
+    __table_args__ = {"sqlite_with_rowid": False}
     bucket: Mapped[str] = mapped_column(String(64), primary_key=True)
-    minute: Mapped[int] = mapped_column(BigInteger, index=True)  # unix time of its start
+    minute: Mapped[int] = mapped_column(BigInteger)  # unix time of its start
     hits: Mapped[int] = mapped_column(Integer)
 
 

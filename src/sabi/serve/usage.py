@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from sabi.catalog import Catalog
 from sabi.errors import QuotaSpent
@@ -57,25 +68,15 @@ class AnonUsageStore:
         """``charge`` inside the caller's transaction (so a request's rate count and its
         charge are one commit); None when the quota is used up."""
         now = now or _utcnow()
-        since = now - DAY
-        used_q = (
-            select(func.count(AnonUsage.id))
-            .where(AnonUsage.bucket == bucket, AnonUsage.at > since)
-            .scalar_subquery()
-        )
+        params = {"b": bucket, "now": now, "since": now - DAY, "quota": quota}
         _lock_bucket(s, bucket)
-        taken = s.execute(
-            insert(AnonUsage)
-            .from_select(
-                ["bucket", "at"], select(literal(bucket), literal(now)).where(used_q < quota)
-            )
-            .returning(AnonUsage.id)
-        ).scalar()
+        conn = s.connection()  # Core, with statements built once: this runs on every search
+        taken = conn.execute(_take_stmt(), params).scalar()
         if taken is None:
             return None
         if secrets.randbelow(200) == 0:  # now and then, forget old usage
-            s.execute(delete(AnonUsage).where(AnonUsage.at <= since))
-        return taken, self._count(s, bucket, since)
+            conn.execute(delete(AnonUsage).where(AnonUsage.at <= params["since"]))
+        return taken, conn.execute(_count_stmt(), params).scalar() or 0
 
     def refund(self, usage_id: int) -> None:
         with self.catalog.session() as s:
@@ -87,5 +88,25 @@ class AnonUsageStore:
 
     @staticmethod
     def _count(s: Session, bucket: str, since: datetime) -> int:
-        q = select(func.count(AnonUsage.id)).where(AnonUsage.bucket == bucket, AnonUsage.at > since)
-        return s.scalar(q) or 0
+        return s.connection().execute(_count_stmt(), {"b": bucket, "since": since}).scalar() or 0
+
+
+@cache
+def _count_stmt() -> Select[int]:
+    """Searches of bucket ``b`` since ``since``."""
+    return select(func.count(AnonUsage.id)).where(
+        AnonUsage.bucket == bindparam("b", type_=String), AnonUsage.at > bindparam("since")
+    )
+
+
+@cache
+def _take_stmt() -> ReturningInsert[int]:
+    """One search of bucket ``b`` at ``now``, inserted only while fewer than ``quota`` were
+    made since ``since``: the count and the insert are one statement."""
+    b, now = bindparam("b", type_=String), bindparam("now", type_=DateTime)
+    used = _count_stmt().scalar_subquery()
+    return (
+        insert(AnonUsage)
+        .from_select(["bucket", "at"], select(b, now).where(used < bindparam("quota")))
+        .returning(AnonUsage.id)
+    )
