@@ -13,8 +13,9 @@ RATE_LIMIT = 3  # requests a minute per address, on the replicas of conftest.lib
 
 
 def client(n: int, key: str | None = None) -> dict[str, str]:
-    """Headers of a caller at its own address (198.51.100.n), as a proxy in front reports it."""
-    headers = {"x-forwarded-for": f"198.51.100.{n}"}
+    """Headers of caller ``n`` at an address of its own (10.13.x.y), as a proxy in front
+    reports it: each has its own per-minute limit and anonymous quota."""
+    headers = {"x-forwarded-for": f"10.13.{n // 256 % 256}.{n % 256}"}
     if key:
         headers["x-trace-key"] = key
     return headers
