@@ -10,8 +10,11 @@ Layout:
 - ``schemas``: the request and response models (a search result extends sabi.search.models)
 - ``http_errors``: the one translation of SabiError to an HTTP status and ``{"error": ...}``
 - ``inputs``, ``fetch``: reading the query (upload, body, ``?url=``)
-- ``keys``, ``tokens``, ``pool``, ``previews``, ``jobs``, ``anilist``: API keys and limits,
-  signed preview links, bounded worker pools, preview rendering, indexing jobs, AniList shapes
+- ``keys``, ``usage``, ``rates``, ``tables``: API keys, quotas and the per-minute limit, all
+  counted in the catalogue's database (the server's own tables: ``tables``), so any number of
+  server processes on one library count together (docs/scaling.md, "API replicas")
+- ``tokens``, ``pool``, ``previews``, ``jobs``, ``anilist``: signed preview links, bounded
+  worker pools, preview rendering (cached in ``preview_dir``), indexing jobs, AniList shapes
 - ``hangup``: calling a search off when its client hangs up; ``logs``: keys out of the
   access log
 - ``cli``: ``sabi keys``

@@ -30,7 +30,16 @@ from sabi.serve.rates import NO_LIMIT, RateInfo, count_request
 from sabi.serve.usage import AnonUsageStore, spent
 from sabi.settings import Settings
 
-__all__ = ["Caller", "Charge", "KeyInfo", "KeyStore", "Limiter", "RateInfo", "ip_bucket"]
+__all__ = [
+    "Admission",
+    "Caller",
+    "Charge",
+    "KeyInfo",
+    "KeyStore",
+    "Limiter",
+    "RateInfo",
+    "ip_bucket",
+]
 
 DAY = 86400.0
 
