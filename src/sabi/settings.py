@@ -236,7 +236,7 @@ class Settings(BaseSettings):
     secret: str = Field(
         "",
         description="Key that signs preview links; empty means a random one kept in "
-        "<data_dir>/secret.key.",
+        "<data_dir>/secret.key. API replicas with data directories of their own must share one.",
     )
     admin_key: str = Field(
         "",
@@ -247,10 +247,19 @@ class Settings(BaseSettings):
         1000, ge=0, description="Searches per 24 h for a client without a key, per IP (IPv6 /64)."
     )
     rate_limit: int = Field(
-        60, ge=0, description="Requests per minute to /search per IP (0: no limit)."
+        60,
+        ge=0,
+        description="Requests per minute to /search per IP, counted in the database for every "
+        "server process together (0: no limit).",
     )
     key_quota: int = Field(10000, ge=0, description="Default searches per 24 h for a new API key.")
-    search_workers: int = Field(2, ge=1, description="Searches run at once.")
+    processes: int = Field(
+        1,
+        ge=1,
+        description="Server processes `sabi serve` runs on its port (uvicorn workers); each "
+        "loads the model and the index (memory grows with each); counts are in the database.",
+    )
+    search_workers: int = Field(2, ge=1, description="Searches run at once (per process).")
     search_queue: int = Field(
         8, ge=0, description="Searches that may wait for a worker; beyond that: 503 at once."
     )
@@ -272,7 +281,12 @@ class Settings(BaseSettings):
         5.0, gt=0, le=30, description="A preview clip reaches at most this far (s) either side."
     )
     preview_cache_mb: int = Field(
-        256, ge=0, description="Disk kept for encoded previews in <data_dir>/previews (0: none)."
+        256, ge=0, description="Disk kept for encoded previews in preview_dir (0: none)."
+    )
+    preview_dir: str = Field(
+        "",
+        description="Folder of the preview cache; empty means <data_dir>/previews. API "
+        "replicas on several machines may share one (a network folder): writes are atomic.",
     )
     allow_private_urls: bool = Field(
         False,
@@ -300,6 +314,10 @@ class Settings(BaseSettings):
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'sabi.db'}"
+
+    @property
+    def previews(self) -> Path:
+        return Path(self.preview_dir) if self.preview_dir else self.data_dir / "previews"
 
     @property
     def milvus(self) -> str:

@@ -1,12 +1,18 @@
-"""A real uvicorn server on a loopback port, in a thread of the test process."""
+"""A real uvicorn server on a loopback port: in a thread of the test process (LiveServer), or
+a ``sabi serve`` process of its own (ServeProcess, for several servers on one library)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 from sabi.serve import uvicorn_options
@@ -49,6 +55,52 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=30)
         self.sock.close()
+
+
+class ServeProcess:
+    """``sabi serve --config FILE`` in a process of its own, as an API replica runs; ``url``
+    and ``stop`` as LiveServer's. Its log (stderr) is kept in ``log`` for failures."""
+
+    def __init__(self, config: Path, log: Path, **env: str):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("SABI_")}
+        cmd = [sys.executable, "-m", "sabi.cli", "serve", "--config", str(config)]
+        with log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [*cmd, "--host", "127.0.0.1", "--port", str(self.port)],
+                env={**clean, **env},
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def start(self, timeout: float = 120) -> ServeProcess:
+        """Wait until it answers /status (it loads the model and the index first)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sabi serve exited:\n{self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/status", timeout=5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"sabi serve did not start:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def settings_for(data_dir, **overrides: Any) -> Settings:

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
 from sabi.errors import RateLimited, SabiError
-from sabi.serve.keys import RateInfo
+from sabi.serve.rates import RateInfo
 from sabi.serve.schemas import ErrorBody
 
 log = logging.getLogger(__name__)

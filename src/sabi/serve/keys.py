@@ -3,8 +3,9 @@
 Keys live in the catalogue's database (only their SHA-256 is stored), so ``sabi keys`` and the
 server share them. A key's quota counts its searches over a rolling 24 hours, in SQL, so it
 holds across restarts; so does the anonymous quota, per IP address (IPv6 per /64, since one
-host is handed a whole /64), in the server's own table (sabi.serve.usage). The per-minute
-rate limit is counted in memory.
+host is handed a whole /64), in the server's own table (sabi.serve.usage), and the per-minute
+rate limit (sabi.serve.rates). Nothing is counted in process memory: any number of server
+processes on one catalogue (API replicas) count the same searches.
 """
 
 from __future__ import annotations
@@ -13,21 +14,34 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import delete, func, insert, literal, select
+from sqlalchemy import DateTime, Integer, Select, bindparam, delete, func, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from sabi.catalog import Catalog
 from sabi.catalog.models import ApiKey, ApiUsage
-from sabi.errors import BadKey, QuotaSpent, RateLimited
-from sabi.serve.usage import AnonUsageStore
+from sabi.errors import BadKey, QuotaSpent
+from sabi.serve.rates import NO_LIMIT, RateInfo, count_request
+from sabi.serve.usage import AnonUsageStore, spent
 from sabi.settings import Settings
 
+__all__ = [
+    "Admission",
+    "Caller",
+    "Charge",
+    "KeyInfo",
+    "KeyStore",
+    "Limiter",
+    "RateInfo",
+    "ip_bucket",
+]
+
 DAY = 86400.0
-MINUTE = 60.0
 
 
 @dataclass(frozen=True)
@@ -62,10 +76,11 @@ class Charge:
 
 
 @dataclass(frozen=True)
-class RateInfo:
-    limit: int
-    remaining: int
-    reset: int  # unix time
+class Admission:
+    """A search let in: its place in the minute's limit, and the search it took from a quota."""
+
+    rate: RateInfo
+    charge: Charge
 
 
 def _utcnow() -> datetime:
@@ -129,41 +144,33 @@ class KeyStore:
 
     def charge(self, key_id: int, quota: int) -> tuple[int, int]:
         """Count one search against the key: (usage row id, searches used, this one included);
-        QuotaSpent if its 24 h quota is used up.
+        QuotaSpent if its 24 h quota is used up."""
+        with self.catalog.session() as s:
+            taken = self.take(s, key_id, quota)
+        if taken is None:
+            raise key_spent(quota)
+        return taken
+
+    def take(self, s: Session, key_id: int, quota: int) -> tuple[int, int] | None:
+        """``charge`` inside the caller's transaction; None when the quota is used up.
 
         The count and the insert are one statement (INSERT ... SELECT ... WHERE count < quota)
         after the key's row is locked (FOR UPDATE, on PostgreSQL, whose READ COMMITTED would
-        let two such statements both count the same rows), so two requests at once cannot both
-        take the last search. SQLite runs the one statement under its database write lock.
+        let two such statements both count the same rows), so two requests at once, in one
+        process or two, cannot both take the last search. SQLite runs the one statement under
+        its database write lock.
         """
         now = _utcnow()
-        since = now - timedelta(seconds=DAY)
-        used_q = (
-            select(func.count(ApiUsage.id))
-            .where(ApiUsage.key_id == key_id, ApiUsage.at > since)
-            .scalar_subquery()
-        )
-        with self.catalog.session() as s:
-            if s.get_bind().dialect.name != "sqlite":  # SQLite: the one INSERT is atomic
-                s.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
-            taken = s.execute(
-                insert(ApiUsage)
-                .from_select(
-                    ["key_id", "at"],
-                    select(literal(key_id), literal(now)).where(used_q < quota),
-                )
-                .returning(ApiUsage.id)
-            ).scalar()
-            if taken is None:
-                raise QuotaSpent(f"this key's quota of {quota} searches per 24 hours is used up")
-            used = s.scalar(
-                select(func.count(ApiUsage.id)).where(
-                    ApiUsage.key_id == key_id, ApiUsage.at > since
-                )
-            )
-            if secrets.randbelow(200) == 0:  # now and then, forget old usage
-                s.execute(delete(ApiUsage).where(ApiUsage.at <= since))
-            return taken, used or 1
+        params = {"k": key_id, "now": now, "since": now - timedelta(seconds=DAY), "quota": quota}
+        conn = s.connection()  # Core, with statements built once: this runs on every search
+        if conn.dialect.name != "sqlite":  # SQLite: the one INSERT is atomic
+            conn.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
+        taken = conn.execute(_take_stmt(), params).scalar()
+        if taken is None:
+            return None
+        if secrets.randbelow(200) == 0:  # now and then, forget old usage
+            conn.execute(delete(ApiUsage).where(ApiUsage.at <= params["since"]))
+        return taken, conn.execute(_used_stmt(), params).scalar() or 1
 
     def refund(self, usage_id: int) -> None:
         """Give a charged search back (it did not run: busy, bad input, client gone)."""
@@ -171,20 +178,43 @@ class KeyStore:
             s.execute(delete(ApiUsage).where(ApiUsage.id == usage_id))
 
 
+@cache
+def _used_stmt() -> Select[int]:
+    """Searches of key ``k`` since ``since``."""
+    return select(func.count(ApiUsage.id)).where(
+        ApiUsage.key_id == bindparam("k", type_=Integer), ApiUsage.at > bindparam("since")
+    )
+
+
+@cache
+def _take_stmt() -> ReturningInsert[int]:
+    """One search of key ``k`` at ``now``, inserted only while fewer than ``quota`` were made
+    since ``since``: the count and the insert are one statement."""
+    k, now = bindparam("k", type_=Integer), bindparam("now", type_=DateTime)
+    used = _used_stmt().scalar_subquery()
+    return (
+        insert(ApiUsage)
+        .from_select(["key_id", "at"], select(k, now).where(used < bindparam("quota")))
+        .returning(ApiUsage.id)
+    )
+
+
+def key_spent(quota: int) -> QuotaSpent:
+    return QuotaSpent(f"this key's quota of {quota} searches per 24 hours is used up")
+
+
 def _info(row: ApiKey) -> KeyInfo:
     return KeyInfo(row.id, row.name, row.prefix, row.quota, row.created_at, row.revoked)
 
 
 class Limiter:
-    """Decides who is calling and whether they may search now."""
+    """Decides who is calling and whether they may search now. Holds no counts itself: they
+    are in the database, shared by every server process on the catalogue."""
 
     def __init__(self, settings: Settings, keys: KeyStore):
         self.settings = settings
         self.keys = keys
-        self._lock = threading.Lock()
-        self._rate: dict[str, tuple[float, int]] = {}  # bucket -> (window start, count)
         self.anon = AnonUsageStore(keys.catalog)
-        self._last_prune = time.monotonic()
 
     def identify(self, key: str | None, ip: str) -> Caller:
         bucket = ip_bucket(ip)
@@ -198,39 +228,35 @@ class Limiter:
             raise BadKey("the API key is not valid")
         return Caller(id=info.name, ip=bucket, key_id=info.id, quota=info.quota)
 
-    def rate(self, caller: Caller, now: float | None = None) -> RateInfo:
-        """Count a request in the caller's IP minute window; RateLimited (429) past the limit."""
-        limit = self.settings.rate_limit
-        now = time.time() if now is None else now
-        if limit <= 0 or caller.admin:
-            return RateInfo(0, 0, 0)
-        window = now - now % MINUTE
-        with self._lock:
-            self._prune(now)
-            start, count = self._rate.get(caller.ip, (window, 0))
-            if start != window:
-                start, count = window, 0
-            reset = int(start + MINUTE)
-            if count >= limit:
-                raise RateLimited(
-                    f"too many requests: at most {limit} a minute; try again in a moment",
-                    max(1, reset - int(now)),
-                    limit,
-                )
-            self._rate[caller.ip] = (start, count + 1)
-            return RateInfo(limit, limit - count - 1, reset)
-
-    def charge(self, caller: Caller) -> Charge:
-        """Take one search from the caller's quota (QuotaSpent: 402) before it runs; give it
-        back with ``refund`` if the search does not run to the end."""
+    def admit(self, caller: Caller, now: float | None = None) -> Admission:
+        """Let one search in: count it in the caller's IP minute window (RateLimited, 429, past
+        ``rate_limit``) and take it from the caller's quota (QuotaSpent, 402), in one
+        transaction (one commit a search, as the charge alone was). Give the search back with
+        ``refund`` if it does not run to the end. A search refused for its quota still counts
+        in the minute; one refused by the minute's limit is not charged."""
         if caller.admin:
-            return Charge(0, 0)
+            return Admission(NO_LIMIT, Charge(0, 0))
+        now = time.time() if now is None else now
+        limit = self.settings.rate_limit
+        with self.keys.catalog.session() as s:
+            rate = count_request(s, caller.ip, limit, now) if limit > 0 else NO_LIMIT
+            charge = self._take(s, caller)
+        if charge is None:
+            raise self._spent(caller)
+        return Admission(rate, charge)
+
+    def _take(self, s: Session, caller: Caller) -> Charge | None:
         if caller.key_id is not None:
-            usage_id, used = self.keys.charge(caller.key_id, caller.quota)
-            return Charge(caller.quota, used, usage_id=usage_id)
+            taken = self.keys.take(s, caller.key_id, caller.quota)
+            return None if taken is None else Charge(caller.quota, taken[1], usage_id=taken[0])
         quota = self.settings.anonymous_quota
-        usage_id, used = self.anon.charge(caller.ip, quota)
-        return Charge(quota, used, usage_id=usage_id, anonymous=True)
+        taken = self.anon.take(s, caller.ip, quota)
+        return None if taken is None else Charge(quota, taken[1], taken[0], anonymous=True)
+
+    def _spent(self, caller: Caller) -> QuotaSpent:
+        if caller.key_id is not None:
+            return key_spent(caller.quota)
+        return spent(self.settings.anonymous_quota)
 
     def refund(self, charge: Charge) -> None:
         """Give back a search that did not run (busy, undecodable, client gone)."""
@@ -247,10 +273,3 @@ class Limiter:
         if caller.key_id is not None:
             return self.keys.used(caller.key_id)
         return self.anon.used(caller.ip)
-
-    def _prune(self, now: float) -> None:
-        if time.monotonic() - self._last_prune < 300:
-            return
-        self._last_prune = time.monotonic()
-        window = now - now % MINUTE
-        self._rate = {k: v for k, v in self._rate.items() if v[0] == window}

@@ -14,6 +14,7 @@ import hashlib
 import io
 import logging
 import os
+import secrets
 import tempfile
 import threading
 import time
@@ -306,9 +307,7 @@ class PreviewCache:
             except (FileNotFoundError, ValueError):
                 pass
             rendered = make()
-            tmp = path.with_name(f"{key}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(f"{rendered.offset}\n".encode() + rendered.body)
-            tmp.replace(path)
+            self._store(path, rendered)
         with self._guard:
             self._locks.pop(key, None)
             self._writes += 1
@@ -316,11 +315,32 @@ class PreviewCache:
                 self._trim()
         return rendered
 
-    def _trim(self) -> None:
+    def _store(self, path: Path, rendered: Rendered) -> None:
+        """Write a preview whole, then rename it into place: readers (threads here, other
+        server processes sharing the folder) see the old file, none, or the new one, never a
+        part. The temporary name is unique across processes and hosts (two replicas may render
+        the same preview at once; the last rename wins and both files are the same)."""
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
         try:
-            entries = [
-                (e.stat().st_mtime, e.stat().st_size, e.path) for e in os.scandir(self.folder)
-            ]
+            tmp.write_bytes(f"{rendered.offset}\n".encode() + rendered.body)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            log.warning("could not cache a preview in %s", self.folder, exc_info=True)
+
+    def _trim(self) -> None:
+        """Oldest first, down to 80% of the cap. Another process may trim the same folder at
+        once: a file gone meanwhile is skipped; temporary files being written are left alone."""
+        entries = []
+        try:
+            for e in os.scandir(self.folder):
+                if e.name.startswith("."):
+                    continue
+                try:
+                    st = e.stat()
+                except OSError:
+                    continue
+                entries.append((st.st_mtime, st.st_size, e.path))
         except OSError:
             return
         total = sum(size for _m, size, _p in entries)
@@ -342,9 +362,7 @@ class Previews:
     def __init__(self, settings: Settings, catalog: Catalog):
         self.settings = settings
         self.catalog = catalog
-        self.cache = PreviewCache(
-            settings.data_dir / "previews", settings.preview_cache_mb * 1024 * 1024
-        )
+        self.cache = PreviewCache(settings.previews, settings.preview_cache_mb * 1024 * 1024)
 
     def _episode(self, episode_id: int) -> tuple[str, float, tuple[int, int]]:
         view = self.catalog.views([episode_id]).get(episode_id)

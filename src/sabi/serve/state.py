@@ -1,5 +1,7 @@
 """What one server process holds: the application object, and what only a server needs
-beside it (keys and limits, preview links and rendering, worker pools, indexing jobs).
+beside it (keys and limits, preview links and rendering, worker pools, indexing jobs). Of
+these only the pools and the indexing jobs are the process's own; keys, quotas and rate
+counts are in the database, and previews in ``preview_dir``, shared by every replica.
 
 Searching, indexing, removal and statistics go through the one ``sabi.app.Sabi``, as the CLI's
 do. Threads share it safely: its model and store are loaded here, once, before any request;

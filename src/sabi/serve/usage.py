@@ -1,53 +1,39 @@
 """Anonymous searches, counted in the catalogue's database per IP bucket (an IPv4 address or
-an IPv6 /64), so the 24-hour quota holds across restarts, as a key's does.
-
-The table is the server's own (registered with sabi.catalog.migrations.register_schema, like
-the Bilibili feature's), made when a server first opens the catalogue.
+an IPv6 /64), so the 24-hour quota holds across restarts and across server processes, as a
+key's does. The table is in the server's own schema (sabi.serve.tables).
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Connection, DateTime, Integer, String, delete, func, insert, literal, select
+from sqlalchemy import (
+    DateTime,
+    Select,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from sabi.catalog import Catalog
-from sabi.catalog.migrations import register_schema
 from sabi.errors import QuotaSpent
+from sabi.serve.tables import AnonUsage
 
-SCHEMA = "serve"
+__all__ = ["AnonUsage", "AnonUsageStore"]
+
 DAY = timedelta(days=1)
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-class Base(DeclarativeBase):
-    """The server's own tables, apart from the catalogue's."""
-
-
-class AnonUsage(Base):
-    """One search made without a key, for its address's rolling 24-hour quota."""
-
-    __tablename__ = "anon_usage"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bucket: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime, index=True)
-
-
-def _v1_anon_usage(conn: Connection) -> None:
-    Base.metadata.create_all(conn, tables=[Base.metadata.tables[AnonUsage.__tablename__]])
-
-
-#: The server's schema steps (append, never edit: see sabi.catalog.migrations).
-SCHEMA_STEPS = [_v1_anon_usage]
-# Registered on import: every process that counts anonymous searches imports this module (via
-# sabi.serve.keys) before it opens the catalogue (ServerState, `sabi keys`).
-register_schema(SCHEMA, SCHEMA_STEPS)
 
 
 def _lock_bucket(s: Session, bucket: str) -> None:
@@ -57,36 +43,40 @@ def _lock_bucket(s: Session, bucket: str) -> None:
         s.execute(sql_text("SELECT pg_advisory_xact_lock(hashtext(:b))"), {"b": bucket})
 
 
+def spent(quota: int) -> QuotaSpent:
+    return QuotaSpent(
+        f"the search quota for your address ({quota} per 24 hours) is used up; "
+        "ask the operator for an API key"
+    )
+
+
 class AnonUsageStore:
     def __init__(self, catalog: Catalog):
         self.catalog = catalog
 
     def charge(self, bucket: str, quota: int, now: datetime | None = None) -> tuple[int, int]:
         """Count one search: (row id, searches used in 24 h, this one included); QuotaSpent."""
-        now = now or _utcnow()
-        since = now - DAY
-        used_q = (
-            select(func.count(AnonUsage.id))
-            .where(AnonUsage.bucket == bucket, AnonUsage.at > since)
-            .scalar_subquery()
-        )
         with self.catalog.session() as s:
-            _lock_bucket(s, bucket)
-            taken = s.execute(
-                insert(AnonUsage)
-                .from_select(
-                    ["bucket", "at"], select(literal(bucket), literal(now)).where(used_q < quota)
-                )
-                .returning(AnonUsage.id)
-            ).scalar()
-            if taken is None:
-                raise QuotaSpent(
-                    f"the search quota for your address ({quota} per 24 hours) is used up; "
-                    "ask the operator for an API key"
-                )
-            if secrets.randbelow(200) == 0:  # now and then, forget old usage
-                s.execute(delete(AnonUsage).where(AnonUsage.at <= since))
-            return taken, self._count(s, bucket, since)
+            taken = self.take(s, bucket, quota, now)
+        if taken is None:
+            raise spent(quota)
+        return taken
+
+    def take(
+        self, s: Session, bucket: str, quota: int, now: datetime | None = None
+    ) -> tuple[int, int] | None:
+        """``charge`` inside the caller's transaction (so a request's rate count and its
+        charge are one commit); None when the quota is used up."""
+        now = now or _utcnow()
+        params = {"b": bucket, "now": now, "since": now - DAY, "quota": quota}
+        _lock_bucket(s, bucket)
+        conn = s.connection()  # Core, with statements built once: this runs on every search
+        taken = conn.execute(_take_stmt(), params).scalar()
+        if taken is None:
+            return None
+        if secrets.randbelow(200) == 0:  # now and then, forget old usage
+            conn.execute(delete(AnonUsage).where(AnonUsage.at <= params["since"]))
+        return taken, conn.execute(_count_stmt(), params).scalar() or 0
 
     def refund(self, usage_id: int) -> None:
         with self.catalog.session() as s:
@@ -98,5 +88,25 @@ class AnonUsageStore:
 
     @staticmethod
     def _count(s: Session, bucket: str, since: datetime) -> int:
-        q = select(func.count(AnonUsage.id)).where(AnonUsage.bucket == bucket, AnonUsage.at > since)
-        return s.scalar(q) or 0
+        return s.connection().execute(_count_stmt(), {"b": bucket, "since": since}).scalar() or 0
+
+
+@cache
+def _count_stmt() -> Select[int]:
+    """Searches of bucket ``b`` since ``since``."""
+    return select(func.count(AnonUsage.id)).where(
+        AnonUsage.bucket == bindparam("b", type_=String), AnonUsage.at > bindparam("since")
+    )
+
+
+@cache
+def _take_stmt() -> ReturningInsert[int]:
+    """One search of bucket ``b`` at ``now``, inserted only while fewer than ``quota`` were
+    made since ``since``: the count and the insert are one statement."""
+    b, now = bindparam("b", type_=String), bindparam("now", type_=DateTime)
+    used = _count_stmt().scalar_subquery()
+    return (
+        insert(AnonUsage)
+        .from_select(["bucket", "at"], select(b, now).where(used < bindparam("quota")))
+        .returning(AnonUsage.id)
+    )

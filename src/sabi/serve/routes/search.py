@@ -23,7 +23,7 @@ from sabi.serve.fetch import fetch_url
 from sabi.serve.hangup import until_done
 from sabi.serve.http_errors import ERRORS, rate_limit_headers
 from sabi.serve.inputs import no_input, read_query
-from sabi.serve.keys import Caller, Charge
+from sabi.serve.keys import Admission, Charge
 from sabi.serve.routes.deps import BaseUrl, CallerDep, State
 from sabi.serve.schemas import AniListInfo, ResultOut, SearchOut, ShotsOut
 from sabi.serve.schemas import ShotOut as ShotOutHttp
@@ -107,16 +107,27 @@ def search_params(
     )
 
 
-def rate_checked(response: Response, state: State, who: CallerDep) -> Caller:
-    """The caller, counted against the per-minute limit (RateLimited: 429)."""
-    response.headers.update(rate_limit_headers(state.limiter.rate(who)))
-    return who
-
-
 def search_room(state: State) -> None:
     """503 before the upload is read when no search could start: a full pool must not make
     clients send megabytes only to be turned away."""
     state.search_pool.check_room()
+
+
+def admitted(
+    response: Response,
+    state: State,
+    who: CallerDep,
+    _room: Annotated[None, Depends(search_room)],
+    _params: Annotated[SearchParams, Depends(search_params)],
+) -> Admission:
+    """The caller, let in: counted in the minute (RateLimited: 429) and charged one search
+    (QuotaSpent: 402) in one database transaction, shared by every server process. After the
+    free checks (room, parameters: their refusals cost nothing) and before the upload is
+    read, so a spent quota is refused before megabytes arrive. A sync dependency: FastAPI runs
+    it on a worker thread, off the event loop (on it, every commit stalled all requests)."""
+    admission = state.limiter.admit(who)
+    response.headers.update(rate_limit_headers(admission.rate))
+    return admission
 
 
 async def query_bytes(request: Request, state: ServerState, url: str | None) -> bytes:
@@ -162,46 +173,43 @@ def with_previews(
 async def charged[T](
     request: Request,
     state: ServerState,
-    who: Caller,
+    charge: Charge,
+    url: str | None,
     fn: Callable[..., T],
-    data: bytes,
     **kwargs: Any,
-) -> tuple[T, Charge]:
-    """``fn(data, **kwargs, cancel=...)`` run in the search pool, charged to ``who``; the
-    charge is refunded if it does not run to the end (busy, undecodable, client gone)."""
-    # Taken now, so concurrent searches cannot overspend; a database write, so off the event
-    # loop (on it, every search's commit stalled all other requests, and an indexer writing
-    # to the same SQLite file stalled them for its busy waits).
-    charge = await run_in_threadpool(state.limiter.charge, who)
+) -> T:
+    """The query read (uploaded, posted or fetched from ``url``) and ``fn(data, **kwargs,
+    cancel=...)`` run on it in the search pool, under ``charge`` (taken by ``admitted`` before
+    the upload was read, so concurrent searches cannot overspend): it is refunded if the search
+    does not run to the end (a bad upload, busy, undecodable, the client gone)."""
     gone = threading.Event()  # set if the client hangs up while the search runs
     try:
+        data = await query_bytes(request, state, url)
         # decoding stops between frames once the client is gone
         work = state.search_pool.run(fn, data, **kwargs, cancel=gone.is_set)
-        answer = await until_done(request, work, gone)
+        return await until_done(request, work, gone)
     except asyncio.CancelledError:  # the request itself was cancelled: no awaiting now
         state.limiter.refund(charge)
         raise
     except BaseException:
         await run_in_threadpool(state.limiter.refund, charge)
         raise
-    return answer, charge
 
 
 async def search(
     request: Request,
     state: State,
     root: BaseUrl,
-    who: Annotated[Caller, Depends(rate_checked)],
-    _room: Annotated[None, Depends(search_room)],
+    admission: Annotated[Admission, Depends(admitted)],
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> SearchOut:
-    data = await query_bytes(request, state, params.url)
-    answer, charge = await charged(
+    charge = admission.charge
+    answer = await charged(
         request,
         state,
-        who,
+        charge,
+        params.url,
         state.sabi.search,
-        data,
         cut_borders=params.cut_borders,
         show=params.show,
         show_id=params.show_id,
@@ -224,22 +232,22 @@ async def shots(
     request: Request,
     state: State,
     root: BaseUrl,
-    who: Annotated[Caller, Depends(rate_checked)],
-    _room: Annotated[None, Depends(search_room)],
+    admission: Annotated[Admission, Depends(admitted)],
     params: Annotated[SearchParams, Depends(search_params)],
 ) -> ShotsOut:
     """A whole clip, cut into shots, each searched: one search of the quota, run while the
     request waits; the clip may be at most ``max_shots_seconds`` long and ``max_upload_bytes``
     big (413 beyond either)."""
-    if params.limit is not None:
+    charge = admission.charge
+    if params.limit is not None:  # a bad parameter costs nothing: give the search back
+        await run_in_threadpool(state.limiter.refund, charge)
         raise BadInput("limit does not apply to /shots (each shot gets its best scene)")
-    data = await query_bytes(request, state, params.url)
-    answer, charge = await charged(
+    answer = await charged(
         request,
         state,
-        who,
+        charge,
+        params.url,
         state.sabi.shots,
-        data,
         cut_borders=params.cut_borders,
         show=params.show,
         show_id=params.show_id,
