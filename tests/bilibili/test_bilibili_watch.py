@@ -180,3 +180,46 @@ def test_sigterm_while_waiting_stops_the_watch_cleanly(bili_env, fake):
     assert "SIGTERM: stopping after the current step" in out
     assert "watch ended: stopped by a signal" in out
     assert fake.seasons[425].reads == 1  # the wait ended without another poll
+
+
+def test_sigterm_mid_download_keeps_the_part_and_a_restart_resumes_it_at_once(bili_env, fake):
+    (bili_env / "sabi.toml").write_text(QUEUE + "enqueue = true\n")
+    fake.throttle = 150_000  # bytes/s: episode 1's video takes ~10 s
+    part = bili_env / "data/bilibili/.partial/ep1001/dash-64-avc-video.m4s.part"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sabi.cli", "download", "bilibili", "--watch", "-q"],
+        cwd=bili_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (part.exists() and part.stat().st_size > 200_000):
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "the download never started"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    out = proc.stderr.read()
+    assert "watch ended: stopped by a signal" in out, out
+    offset = part.stat().st_size
+    sabi, _ = open_bilibili()
+    with sabi:
+        state = DownloadState(sabi.catalog)
+        assert state.get(1001).status == "downloading"  # not failed: stopped
+        assert 425 not in state.seasons()  # the poll was cut short: not recorded
+
+    fake.throttle = None
+    before = len(fake.log)
+
+    def wait(seconds: float) -> bool:
+        raise AssertionError("the interrupted poll is resumed at once")
+
+    report = watch(max_polls=1, wait=wait)
+    assert report.polls[0].count("queued") == 2
+    again = [x for x in fake.log[before:] if x["path"].endswith("/10010-video.m4s")]
+    assert [x["range"] for x in again] == [f"bytes={offset}-"]

@@ -15,7 +15,8 @@ and every one of its episodes is settled (indexed, or left alone after ``max_att
 episodes (``--ep``) are read in the first poll and later only while they are not yet indexed.
 
 SIGINT/SIGTERM stop it between steps: a wait ends at once, downloads in flight stop (their
-``.part`` files stay), the episode being indexed is finished; a second signal stops at once.
+``.part`` files stay), the episode being indexed is finished; a second signal stops at once. A
+poll cut short that way is not recorded, so a restarted watch resumes it without waiting.
 
     from sabi.acquire.bilibili.watch import Watcher
     with sabi:
@@ -112,7 +113,8 @@ class Watcher:
             started = self.clock()
             epids = self.cfg.queue.epid if not report.polls else self._open_epids()
             polled = self.run.poll(seasons, epids, watching=True)
-            self._record(seasons, polled, started)
+            if not self.stop.is_set():  # a poll cut short is not one: a restart polls at once
+                self._record(seasons, polled, started)
             report.polls.append(polled)
             self.on_poll(len(report.polls), polled)
             if self.max_polls is not None and len(report.polls) >= self.max_polls:
