@@ -104,6 +104,8 @@ class Watcher:
         while not self.stop.is_set():
             seasons = self.watched()
             if report.polls and not seasons:
+                if not self.cfg.queue.season_id:
+                    return "no season in the queue to watch"
                 return "every queued season has finished airing and is done"
             delay = self.delay(seasons)
             if delay > 0:
