@@ -5,6 +5,10 @@ docs/bangumi/videostream_url.md, docs/video/videostream_url.md): season info, st
 (DASH or durl), the error codes for VIP-only (-10403), region-locked (6002003, or -10403 with
 "地区"), risk control (-352) and missing (-404) episodes, a preview-only answer, HTTP 412 throttling, Range requests (206/416), a
 connection that drops half-way, a slow CDN, and 403 without a bilibili.com Referer.
+
+Airing seasons: an episode with ``airs_after=N`` is listed only from the season's (N+1)th read
+on, and :meth:`FakeBilibili.air` adds one at once; ``FakeSeason.finished`` sets the documented
+``publish.is_finish`` (and ``total``, -1 while airing).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class FakeEpisode:
     duration_ms: int = 0
     badge: str = ""
     status: int = 2
+    airs_after: int = 0  # listed once the season was read this many times
 
     @property
     def cid(self) -> int:
@@ -49,6 +54,11 @@ class FakeSeason:
     season_id: int
     title: str
     episodes: list[FakeEpisode]
+    finished: bool = False  # publish.is_finish
+    reads: int = 0  # season-info answers given so far
+
+    def aired(self) -> list[FakeEpisode]:
+        return [ep for ep in self.episodes if ep.airs_after <= self.reads]
 
 
 @dataclass
@@ -72,8 +82,17 @@ class FakeBilibili:
     def add(self, season: FakeSeason) -> None:
         self.seasons[season.season_id] = season
         for ep in season.episodes:
-            for name, path in ep.files.items():
-                self._media[self.media_name(ep, name, path)] = path
+            self._register(ep)
+
+    def air(self, season_id: int, ep: FakeEpisode) -> None:
+        """A new episode of the season, listed from its next read on."""
+        with self._lock:
+            self.seasons[season_id].episodes.append(ep)
+            self._register(ep)
+
+    def _register(self, ep: FakeEpisode) -> None:
+        for name, path in ep.files.items():
+            self._media[self.media_name(ep, name, path)] = path
 
     @staticmethod
     def media_name(ep: FakeEpisode, part: str, path: Path) -> str:
@@ -111,7 +130,7 @@ class FakeBilibili:
 
     def find_ep(self, ep_id: int) -> tuple[FakeSeason, FakeEpisode] | None:
         for season in self.seasons.values():
-            for ep in season.episodes:
+            for ep in season.aired():
                 if ep.ep_id == ep_id:
                     return season, ep
         return None
@@ -125,6 +144,9 @@ class FakeBilibili:
             season = found[0] if found else None
         if season is None:
             return {"code": -404, "message": "啥都木有", "ttl": 1}
+        with self._lock:
+            episodes = season.aired()
+            season.reads += 1
         return {
             "code": 0,
             "message": "success",
@@ -134,7 +156,15 @@ class FakeBilibili:
                 "season_title": season.title,
                 "title": season.title,
                 "media_id": season.season_id + 28000000,
-                "total": len(season.episodes),
+                "total": len(episodes) if season.finished else -1,
+                "publish": {
+                    "is_finish": int(season.finished),
+                    "is_started": 1,
+                    "pub_time": "2020-10-02 23:00:00",
+                    "pub_time_show": "10月02日23:00",
+                    "unknow_pub_date": 0,
+                    "weekday": 0,
+                },
                 "type": 1,
                 "link": f"https://www.bilibili.com/bangumi/media/md{season.season_id + 28000000}",
                 "episodes": [
@@ -157,7 +187,7 @@ class FakeBilibili:
                         "title": ep.title,
                         "vid": "",
                     }
-                    for ep in season.episodes
+                    for ep in episodes
                 ],
                 "section": [],
             },

@@ -54,6 +54,15 @@ class RawSeason(_Answer):
     season_title: str | None = None
     episodes: list[Any] | None = None
     section: list[RawSection] | None = None
+    # ``{"is_finish": 0|1, "is_started": ...}``; only ``--watch`` reads it, so an odd one is
+    # taken as "not known to be finished" rather than costing the season.
+    publish: Any = None
+
+    @property
+    def finished(self) -> bool:
+        """The API says the season has finished airing (``publish.is_finish`` = 1)."""
+        value = self.publish.get("is_finish") if isinstance(self.publish, dict) else None
+        return value in (1, "1")  # True == 1 too
 
 
 class RawStreamEntry(_Answer):

@@ -6,7 +6,8 @@ docs/misc/errcode.md):
 
 * ``GET {api}/pgc/view/web/season?season_id=|ep_id=`` ->
   ``{"code": 0, "result": {"season_id", "title", "episodes": [{"id", "aid", "bvid", "cid",
-  "title", "long_title", "duration" (ms), "badge", "status"}], "section": [...]}}``
+  "title", "long_title", "duration" (ms), "badge", "status"}], "section": [...],
+  "publish": {"is_finish": 0|1, ...}}}``
 * ``GET {api}/pgc/player/web/playurl?ep_id&cid&qn&fnval&fnver&fourk`` ->
   ``{"code": 0, "result": {"quality", "accept_quality", "is_preview", "timelength",
   "dash": {"video": [{"id", "codecid", "base_url", "backup_url", ...}], "audio": [...]}}}``
@@ -102,6 +103,7 @@ class Season:
     episodes: list[EpisodeInfo]
     extras: list[EpisodeInfo] = field(default_factory=list)  # PVs, OP/ED and such ("section")
     skipped: list[str] = field(default_factory=list)  # entries of the answer that were unusable
+    finished: bool = False  # the API says it finished airing (publish.is_finish)
 
     def find(self, ep_id: int) -> EpisodeInfo | None:
         return next((e for e in (*self.episodes, *self.extras) if e.ep_id == ep_id), None)
@@ -241,7 +243,8 @@ class BilibiliAPI:
             for ep in _episodes(section.episodes or [], False, f"section[{n}]", skipped)
         ]
         title = raw.title or raw.season_title or f"ss{season_id}"
-        return Season(raw.season_id or season_id or 0, title, episodes, extras, skipped)
+        sid = raw.season_id or season_id or 0
+        return Season(sid, title, episodes, extras, skipped, finished=raw.finished)
 
     def stream(self, ep: EpisodeInfo, quality: int) -> Stream:
         """Stream URLs at ``quality`` or the best this account may have (with a note)."""

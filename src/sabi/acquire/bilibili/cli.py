@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from sabi.acquire.bilibili.config import QueueItem, quality_name
 from sabi.acquire.bilibili.progress import QuietUI, RichUI
 from sabi.acquire.bilibili.runner import BilibiliRun, QueueReport, open_bilibili
 from sabi.acquire.bilibili.state import DownloadState
+from sabi.acquire.bilibili.watch import Watcher
 from sabi.app import Sabi
 from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
 from sabi.errors import BadInput, PartlyFailed
@@ -108,14 +110,34 @@ def bilibili(
         bool,
         typer.Option("--retry-failed", help="Try episodes again that reached max_attempts."),
     ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="Keep polling the queued seasons for new episodes (every watch_interval "
+            "seconds) until Ctrl-C/SIGTERM.",
+        ),
+    ] = False,
+    max_polls: Annotated[
+        int | None,
+        typer.Option("--max-polls", min=1, help="Stop after this many polls (implies --watch)."),
+    ] = None,
+    interval: Annotated[
+        float | None,
+        typer.Option(
+            "--interval", min=0, help="Seconds between polls (watch_interval; implies --watch)."
+        ),
+    ] = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Download the queue (seasons, episodes) from Bilibili, mux to MP4 and index it.
 
-    Reruns skip what is done, resume partial files and retry what failed.
+    Reruns skip what is done, resume partial files and retry what failed. With --watch, the
+    queued seasons are polled again and again and new episodes fetched as they air.
     """
+    watching = watch or max_polls is not None or interval is not None
     overrides = {
         "quality": quality,
         "sessdata": sessdata,
@@ -123,6 +145,7 @@ def bilibili(
         "auto_remove": auto_remove,
         "concurrency": concurrency,
         "enqueue": enqueue,
+        "watch_interval": interval,
     }
     sabi, cfg = open_bilibili(config, settings, sabi_overrides={"data_dir": data_dir}, **overrides)
     with sabi:
@@ -137,26 +160,54 @@ def bilibili(
             )
         ui = QuietUI(err) if quiet else RichUI(err)
         records = settings.parent if settings is not None else None
-        report = BilibiliRun(sabi, cfg, ui=ui, retry_failed=retry_failed, records=records).run()
+        run = BilibiliRun(sabi, cfg, ui=ui, retry_failed=retry_failed, records=records)
+        if watching:
+            _watch(run, max_polls)
+            return
+        report = run.run()
     _summarise(report)
+
+
+def _watch(run: BilibiliRun, max_polls: int | None) -> None:
+    """Poll until stopped; one summary line per poll. The exit status is the last poll's."""
+
+    def polled(n: int, report: QueueReport) -> None:
+        err.print(f"poll {n}: " + _totals(report), highlight=False)
+
+    def waiting(seconds: float) -> None:
+        at = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+        err.print(f"next poll in {seconds:.0f} s (at {at}); Ctrl-C stops", highlight=False)
+
+    report = Watcher(run, max_polls=max_polls, on_poll=polled, on_wait=waiting).watch()
+    err.print(f"watch ended: {report.ended}", highlight=False)
+    if report.polls:
+        _check(report.polls[-1])
 
 
 def _summarise(report: QueueReport) -> None:
     """The run's totals; failures (each printed as it happened) make the exit status say so."""
+    err.print(_totals(report), highlight=False)
+    _check(report)
+
+
+def _totals(report: QueueReport) -> str:
+    imported = ""
     if report.imported != (0, 0):
-        err.print(
-            f"imported from the seed: {report.imported[0]} done, {report.imported[1]} failed",
-            highlight=False,
+        imported = (
+            f"imported from the seed: {report.imported[0]} done, {report.imported[1]} failed\n"
         )
-    err.print(
-        f"indexed {report.count('indexed')}, "
+    return (
+        imported
+        + f"indexed {report.count('indexed')}, "
         + (f"queued for workers {report.count('queued')}, " if report.count("queued") else "")
         + f"already done {report.count('done')}, "
         f"failed {report.count('failed')}, left alone {report.count('skipped')}"
         + (f", seasons unreadable {len(report.problems)}" if report.problems else "")
-        + f" in {report.wall:.1f} s",
-        highlight=False,
+        + f" in {report.wall:.1f} s"
     )
+
+
+def _check(report: QueueReport) -> None:
     if report.count("failed") or report.problems:
         raise PartlyFailed(
             f"{report.count('failed')} episode(s) failed, {len(report.problems)} season(s) "

@@ -160,6 +160,18 @@ class BilibiliSettings(BaseModel):
         description="Put each downloaded MP4 on the job queue for `sabi worker` instead of "
         "indexing it here (autoRemove then does not apply: the workers need the file).",
     )
+    watch_interval: float = Field(
+        600.0,
+        ge=0,
+        description="With --watch: seconds between two polls of the queued seasons (0: no "
+        "wait, for cron with --max-polls 1).",
+    )
+    watch_jitter: float = Field(
+        0.1,
+        ge=0,
+        le=0.5,
+        description="With --watch: each wait is watch_interval times 1 +/- this, at random.",
+    )
 
     def __str__(self) -> str:  # the README's settings table shows this, not every field
         return "[bilibili] table, see docs/bilibili.md"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Connection, Float, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Connection, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -51,11 +51,31 @@ class BiliEpisode(Base):
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
 
 
+class BiliSeason(Base):
+    """A queued season as ``--watch`` follows it: when it was last read, and whether it is done
+    (the API calls it finished and every one of its episodes is settled), so a restarted watch
+    keeps the spacing and stops asking about finished seasons."""
+
+    __tablename__ = "bilibili_seasons"
+
+    season_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str | None] = mapped_column(String(512))
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime)  # UTC, naive
+    episodes: Mapped[int] = mapped_column(Integer, default=0)  # main episodes out at that read
+    finished: Mapped[bool] = mapped_column(Boolean, default=False)  # the API's publish.is_finish
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)  # dropped from watching then
+
+
 def _v1_episodes(conn: Connection) -> None:
     """The download state. In a database from before features had their own steps, the
     catalogue's old step 3 already made it (create_all leaves it as it is)."""
     Base.metadata.create_all(conn, tables=[Base.metadata.tables[BiliEpisode.__tablename__]])
 
 
+def _v2_seasons(conn: Connection) -> None:
+    """What ``--watch`` remembers per season."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[BiliSeason.__tablename__]])
+
+
 #: The schema steps of the ``bilibili`` feature (append, never edit: see sabi.catalog.migrations).
-SCHEMA_STEPS = [_v1_episodes]
+SCHEMA_STEPS = [_v1_episodes, _v2_seasons]

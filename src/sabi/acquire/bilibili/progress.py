@@ -94,6 +94,9 @@ class RichUI(QuietUI):
 
     def end(self) -> None:
         self.live.stop()
+        if self._episodes is not None:  # a watch begins again at its next poll
+            self.work.remove_task(self._episodes)
+            self._episodes = None
         if not self.console.is_terminal:
             self.console.line()
 

@@ -42,6 +42,7 @@ from sabi.acquire.bilibili.api import (
 )
 from sabi.acquire.bilibili.config import (
     BilibiliSettings,
+    QueueItem,
     read_seed_records,
     read_seed_settings,
 )
@@ -111,6 +112,7 @@ class Outcome:
 class QueueReport:
     outcomes: list[Outcome] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # seasons that could not be read
+    seasons: dict[int, Season] = field(default_factory=dict)  # queue id -> what the API said
     imported: tuple[int, int] = (0, 0)
     wall: float = 0.0
 
@@ -180,7 +182,26 @@ class BilibiliRun:
     # ----- the run
 
     def run(self) -> QueueReport:
-        lock = DirLock(self.sabi.settings.data_dir, ".bilibili.lock", "Bilibili download")
+        """One pass over the whole queue, holding the download lock."""
+        lock = self.lock()
+        try:
+            return self.poll()
+        finally:
+            lock.release()
+
+    def lock(self) -> DirLock:
+        """One downloader per data directory (a watch holds it between its polls too)."""
+        return DirLock(self.sabi.settings.data_dir, ".bilibili.lock", "Bilibili download")
+
+    def poll(
+        self,
+        seasons: list[QueueItem] | None = None,
+        epids: list[QueueItem] | None = None,
+        *,
+        watching: bool = False,
+    ) -> QueueReport:
+        """One pass over ``seasons`` and ``epids`` (None: the queue's); the caller holds the
+        lock. ``watching``: a season with no episodes out yet is a note, not a problem."""
         report = QueueReport()
         t0 = time.perf_counter()
         api = BilibiliAPI(self.cfg, sleep=self.sleep, transport=self.transport)
@@ -197,7 +218,13 @@ class BilibiliRun:
                 if done or failed:
                     n = self.state.import_seed(done, failed)
                     report.imported = (report.imported[0] + n[0], report.imported[1] + n[1])
-            items = self._resolve(api, report)
+            items = self._resolve(
+                api,
+                report,
+                self.cfg.queue.season_id if seasons is None else seasons,
+                self.cfg.queue.epid if epids is None else epids,
+                watching,
+            )
             self.ui.begin(len(items))
             fetch, index_now = self._decide(items, report)
             self._work(api, downloader, fetch, index_now, report)
@@ -205,7 +232,6 @@ class BilibiliRun:
             self.ui.end()
             api.close()
             downloader.close()
-            lock.release()
             report.wall = time.perf_counter() - t0
         return report
 
@@ -218,29 +244,38 @@ class BilibiliRun:
                 seen.append(f.resolve())
         return seen
 
-    def _resolve(self, api: BilibiliAPI, report: QueueReport) -> list[Item]:
+    def _resolve(
+        self,
+        api: BilibiliAPI,
+        report: QueueReport,
+        seasons: list[QueueItem],
+        epids: list[QueueItem],
+        watching: bool,
+    ) -> list[Item]:
         """Season info for every queue entry; one that fails is reported, the rest go on."""
         items: dict[int, Item] = {}
-        for entry in self.cfg.queue.season_id:
+        for entry in seasons:
             try:
                 season = api.season(season_id=entry.id)
             except BilibiliError as exc:
                 report.problems.append(f"ss{entry.id}: {exc.reason}")
                 self.ui.note(f"season ss{entry.id} skipped: {exc.reason}")
                 continue
+            report.seasons[entry.id] = season
             for why in season.skipped:
                 report.problems.append(f"ss{entry.id} ({season.title}): {why}")
                 self.ui.note(f"season ss{entry.id} ({season.title}): {why}")
             if not season.episodes and not season.skipped:
-                report.problems.append(f"ss{entry.id} ({season.title}): no episodes out yet")
+                if not watching:  # an announced season a watch waits for is no problem
+                    report.problems.append(f"ss{entry.id} ({season.title}): no episodes out yet")
                 self.ui.note(f"season ss{entry.id} ({season.title}): no episodes out yet")
             for ep in season.episodes:
                 items.setdefault(ep.ep_id, Item(ep, season, entry.tag))
-        for entry in self.cfg.queue.epid:
+        for entry in epids:
             if entry.id in items:
                 continue
             row = self.state.get(entry.id)
-            if row is not None and (given_up := self._given_up(row)):
+            if row is not None and (given_up := self.given_up(row)):
                 report.outcomes.append(Outcome(entry.id, row.label, "skipped", given_up))
                 self.ui.note(f"{row.label} (ep{entry.id}) {given_up}")
                 continue
@@ -302,7 +337,7 @@ class BilibiliRun:
                 report.outcomes.append(Outcome(row.ep_id, item.label, "done", note=row.note))
                 self.ui.episode_done()
                 continue
-            given_up = self._given_up(row)
+            given_up = self.given_up(row)
             if given_up:
                 report.outcomes.append(Outcome(row.ep_id, item.label, "skipped", given_up))
                 self.ui.note(f"{item.label} (ep{row.ep_id}) {given_up}")
@@ -320,7 +355,7 @@ class BilibiliRun:
                 fetch.append(item)
         return fetch, index_now
 
-    def _given_up(self, row: EpisodeRow) -> str | None:
+    def given_up(self, row: EpisodeRow) -> str | None:
         """Why a failed episode is not tried again, or None when it is."""
         if row.status != "failed" or self.retry_failed or row.attempts < self.cfg.max_attempts:
             return None
@@ -337,6 +372,8 @@ class BilibiliRun:
         report: QueueReport,
     ) -> None:
         for item, mp4 in index_now:
+            if self.cancel.is_set():  # stopping: the MP4 stays 'downloaded' for the next run
+                return
             self._index(item, mp4, report)
         if not fetch:
             return
@@ -359,6 +396,8 @@ class BilibiliRun:
                     except Exception as exc:  # a bug or an odd file: this episode only
                         log.exception("ep%d", item.ep.ep_id)
                         self._failed(item, "unknown", f"{type(exc).__name__}: {exc}", report)
+                        continue
+                    if self.cancel.is_set():  # stopping: the next run indexes the MP4
                         continue
                     self._index(item, mp4, report)
         except BaseException:

@@ -1,4 +1,5 @@
-"""Per-episode download state in sabi's SQL database (the ``bilibili_episodes`` table)."""
+"""Download state in sabi's SQL database: per episode (``bilibili_episodes``) and, for
+``--watch``, per season (``bilibili_seasons``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sabi.acquire.bilibili.api import EpisodeInfo, Season
-from sabi.acquire.bilibili.models import BiliEpisode
+from sabi.acquire.bilibili.models import BiliEpisode, BiliSeason
 from sabi.catalog import Catalog
 
 
@@ -44,6 +45,16 @@ class EpisodeRow:
         if self.number is not None:
             return f"{self.show} {self.number:g}"
         return f"{self.show} {self.title or ''}".strip()
+
+
+@dataclass(frozen=True)
+class SeasonRow:
+    season_id: int
+    title: str | None
+    polled_at: datetime | None  # UTC, naive
+    episodes: int
+    finished: bool
+    done_at: datetime | None
 
 
 def _row(r: BiliEpisode) -> EpisodeRow:
@@ -172,3 +183,44 @@ class DownloadState:
                 )
                 n_failed += 1
         return n_done, n_failed
+
+    # ----- seasons (for --watch)
+
+    def seasons(self) -> dict[int, SeasonRow]:
+        with self.catalog.session() as s:
+            return {
+                r.season_id: SeasonRow(
+                    r.season_id, r.title, r.polled_at, r.episodes or 0, bool(r.finished), r.done_at
+                )
+                for r in s.scalars(select(BiliSeason))
+            }
+
+    def season_polled(
+        self,
+        season_id: int,
+        when: datetime,
+        *,
+        title: str | None = None,
+        episodes: int | None = None,
+        finished: bool | None = None,
+    ) -> None:
+        """Record a read of the season at ``when`` (what it said, when it could be read)."""
+        with self.catalog.session() as s:
+            r = s.get(BiliSeason, season_id)
+            if r is None:
+                r = BiliSeason(season_id=season_id, episodes=0, finished=False)
+                s.add(r)
+            r.polled_at = when
+            if title is not None:
+                r.title = title
+            if episodes is not None:
+                r.episodes = episodes
+            if finished is not None:
+                r.finished = finished
+
+    def season_done(self, season_id: int, when: datetime) -> None:
+        """Stop watching the season: it finished airing and all of its episodes are settled."""
+        with self.catalog.session() as s:
+            r = s.get(BiliSeason, season_id)
+            if r is not None:
+                r.done_at = when
