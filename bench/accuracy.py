@@ -24,7 +24,7 @@ import numpy as np
 
 from bench import amv, edits
 from bench.accuracy_report import charts, render_accuracy, render_sweeps
-from bench.common import BenchPaths, RunInfo, percentiles, say
+from bench.common import BenchPaths, RunInfo, defaults_line, percentiles, say
 from bench.corpus import DISTRACTOR_SHOW, SHOW, Corpus, build_corpus
 from bench.markdown import publish
 from bench.queries import CLIP_FAMILIES, SPLITS, FrameIndex, Query, QuerySet, make_split
@@ -544,7 +544,8 @@ def sweep_configs(quick: bool) -> list[tuple[str, dict[str, Any]]]:
         ("dedupe off", {"dedupe_distance": 0}),
         ("dedupe 8 bits", {"dedupe_distance": 8}),
         ("dedupe 12 bits", {"dedupe_distance": 12}),
-        ("dedupe span 2 s", {"dedupe_max_span": 2.0}),
+        ("dedupe span 1 s", {"dedupe_max_span": 1.0}),
+        ("dedupe span 4 s", {"dedupe_max_span": 4.0}),
         ("dedupe span 8 s", {"dedupe_max_span": 8.0}),
         ("embed_size 160", {"embed_size": 160}),
         ("embed_size 192", {"embed_size": 192}),
@@ -561,7 +562,7 @@ def bench_sweeps(paths: BenchPaths, corpus: Corpus, tuning: QuerySet, baseline: 
     info = RunInfo()
     image = tuning.images()
     outcomes = [o for o in baseline.outcomes if o.indexed and o.family in IMAGE_FAMILIES]
-    label = "defaults (rate 2, dedupe 4 bits / 4 s, embed 224)"
+    label = f"defaults ({defaults_line()})"
     runs = [Run(label, "tuning", baseline.overrides, baseline.index, outcomes)]
     for label, overrides in sweep_configs(paths.quick):
         sets: dict[str, tuple[QuerySet, Sequence[bool]]] = {"tuning": (image, (DEFAULT_MIRROR,))}

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.common import defaults_line
 from bench.markdown import header, num, pct, table
 
 Data = dict[str, Any]
@@ -128,7 +129,7 @@ every table below reports unless its heading says otherwise. The clip and uninde
 run on {data["primary"]} at the default mirror only; the other descriptors and the other mirror
 value run the edited frames. Screenshots come from the
 originals (the film's clips, the cartoons' lossless masters), not the indexed encode. Default
-settings (rate 2 fps, dedupe 4 bits/4 s, embed 224, mirror {_on(data["default_mirror"])})
+settings ({data.get("defaults") or defaults_line()}, mirror {_on(data["default_mirror"])})
 unless a table says otherwise. Every query is one `Sabi.search(bytes)` call.
 
 - **top-1 episode**: the first scene is from the right episode.

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from sabi.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[1]  # the checkout the benchmarks run from
 
 
@@ -241,3 +243,13 @@ def dir_bytes(path: Path) -> int:
 
 def say(*parts: Any) -> None:
     print(time.strftime("%H:%M:%S"), *parts, file=sys.stderr, flush=True)
+
+
+def defaults_line() -> str:
+    """The shipped settings a benchmark run used, in words (read from the settings, so a changed
+    default cannot leave a stale label behind)."""
+    d = Settings()
+    return (
+        f"rate {d.rate:g} fps, dedupe {d.dedupe_distance} bits / {d.dedupe_max_span:g} s, "
+        f"embed {d.embed_size}"
+    )
