@@ -2,7 +2,7 @@
 
     python bench/milvus_server.py /tmp/milvus-bench     # prints: URI PID DATA; Ctrl-C stops it
 
-It is the test suite's launcher (tests/store/conftest.py: free ports, loopback only, the
+It is the test suite's launcher (tests/milvus_server.py: free ports, loopback only, the
 binary that scripts/install_milvus_server.sh installs), kept running until interrupted.
 """
 
@@ -12,9 +12,9 @@ import signal
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "store"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from conftest import MilvusServer, milvus_home  # type: ignore[import-not-found]  # noqa: E402
+from milvus_server import MilvusServer, milvus_home  # type: ignore[import-not-found]  # noqa: E402
 
 
 def main() -> None:

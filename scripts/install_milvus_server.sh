@@ -5,7 +5,7 @@
 # the official standalone server binary and its shared libraries, lzma-compressed. We only take
 # those files: the wheel's Python wrapper picks fixed ports and is not needed. The result goes
 # to $SABI_MILVUS_HOME (default: <repo>/.milvus, git-ignored), which the test fixture in
-# tests/store/conftest.py looks for. Running it again is a no-op once installed.
+# tests/milvus_server.py looks for. Running it again is a no-op once installed.
 set -euo pipefail
 
 VERSION="${SABI_MILVUS_VERSION:-2.3.5}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from fetch_samples import fetch_clips  # noqa: E402
 from media import make_video  # noqa: E402
+from milvus_server import MilvusServer, launch_server  # noqa: E402
 from pg_server import postgres_server  # noqa: E402
 
 from sabi.app import Sabi  # noqa: E402
@@ -68,3 +70,30 @@ def library(tmp_path_factory, shared_media: Path, synth_video: Path):
 def sabi_lib(library: Path):
     with Sabi.open(data_dir=library) as sabi:
         yield sabi
+
+
+# ----- a real Milvus standalone server (tests/milvus_server.py)
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
+    server = launch_server(tmp_path_factory.mktemp("milvus-server"))
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+@pytest.fixture(scope="session")
+def milvus_server_uri(milvus_server: MilvusServer) -> str:
+    return milvus_server.uri
+
+
+@pytest.fixture
+def private_milvus_server(tmp_path: Path) -> Iterator[MilvusServer]:
+    """A server of the test's own, for tests that kill or restart it."""
+    server = launch_server(tmp_path / "milvus-server")
+    try:
+        yield server
+    finally:
+        server.kill()

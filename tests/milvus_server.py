@@ -1,4 +1,5 @@
-"""Store test fixtures, including a real Milvus standalone server on loopback ports.
+"""A real Milvus standalone server on loopback ports, for tests (fixtures in tests/conftest.py)
+and benchmarks (bench/milvus_server.py, bench/scale_milvus.py).
 
 The server is the official Milvus 2.3.5 standalone binary, installed without Docker by
 scripts/install_milvus_server.sh into .milvus/ (or $SABI_MILVUS_HOME). Tests that need it are
@@ -16,12 +17,11 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 90.0
 
 # Every port the standalone server opens; each gets a free one so several runs can coexist.
@@ -248,27 +248,3 @@ def launch_server(data: Path) -> MilvusServer:
         server.kill()
         _unavailable(f"the Milvus server did not start: {exc}")
     return server
-
-
-@pytest.fixture(scope="session")
-def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
-    server = launch_server(tmp_path_factory.mktemp("milvus-server"))
-    try:
-        yield server
-    finally:
-        server.kill()
-
-
-@pytest.fixture(scope="session")
-def milvus_server_uri(milvus_server: MilvusServer) -> str:
-    return milvus_server.uri
-
-
-@pytest.fixture
-def private_milvus_server(tmp_path: Path) -> Iterator[MilvusServer]:
-    """A server of the test's own, for tests that kill or restart it."""
-    server = launch_server(tmp_path / "milvus-server")
-    try:
-        yield server
-    finally:
-        server.kill()
