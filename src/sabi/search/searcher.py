@@ -87,7 +87,14 @@ class Searcher:
         frame_count = self.store.count()
         if allowed is not None and not allowed:
             return SearchResponse(frameCount=frame_count)
-        scenes = self._scenes(frames, allowed, limit or s.limit)
+        shows = (
+            None
+            if allowed is None
+            else self.catalog.select_shows(
+                show=filters.show, show_id=filters.show_id, tag=filters.tag
+            )
+        )  # lets a store partitioned by show (Milvus) skip other shows' partitions
+        scenes = self._scenes(frames, allowed, limit or s.limit, shows)
         views = self.catalog.views({sc.episode_id for sc in scenes})
         results = []
         for sc in scenes:
@@ -114,7 +121,11 @@ class Searcher:
         return SearchResponse(frameCount=frame_count, result=results, found=found)
 
     def _scenes(
-        self, frames: list[QueryFrame], allowed: list[int] | None, limit: int
+        self,
+        frames: list[QueryFrame],
+        allowed: list[int] | None,
+        limit: int,
+        shows: list[int] | None = None,
     ) -> list[Scene]:
         """Scenes for the query, and for its mirror image when ``mirror`` is on: the two are
         grouped apart (a mirrored frame is another view, not another moment) and merged."""
@@ -123,7 +134,7 @@ class Searcher:
         if s.mirror:
             views.append([f.rgb[:, ::-1] for f in frames])
         vectors = self.embedder.embed([rgb for view in views for rgb in view])
-        hits = self.store.search(vectors, s.top_k, allowed)
+        hits = self.store.search(vectors, s.top_k, allowed, shows=shows)
         indexed = self.catalog.indexed_ids()
         hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
         offsets = [f.time for f in frames]

@@ -119,8 +119,10 @@ class MilvusStore:
         ef_search: int | None = None,
         hnsw_m: int | None = None,
         ef_construction: int | None = None,
+        consistency: str = STRONG,
     ):
         self.uri = uri
+        self.consistency = consistency  # of searches; Strong waits for the server's next tick
         self.dim = dim
         self.collection = collection
         index = index or MilvusIndex()
@@ -303,7 +305,7 @@ class MilvusStore:
                 "metric_type": "IP",
                 "params": self.index.search_params(self.index_kind, k),
             },
-            consistency_level=STRONG,
+            consistency_level=self.consistency,
         )
         return [
             [
