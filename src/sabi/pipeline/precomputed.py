@@ -138,14 +138,18 @@ def write_vector_file(
     output's folder (as much disk as the file itself), then copied into the zip (uncompressed,
     so a reader can map it), which is renamed into place only when complete."""
     episodes: list[dict[str, Any]] = []
-    columns = {"vectors": np.dtype("<f2"), "starts": np.dtype("<f4"), "ends": np.dtype("<f4")}
+    columns: dict[str, np.dtype[Any]] = {
+        "vectors": np.dtype("<f2"),
+        "starts": np.dtype("<f4"),
+        "ends": np.dtype("<f4"),
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".sabi-vectors-") as tmp:
         spools = {name: (Path(tmp) / name).open("wb") for name in columns}
         try:
             for item in items:
                 item.check(dim)
-                entry = {
+                entry: dict[str, Any] = {
                     "show": item.show,
                     "episode": item.episode,
                     "filename": item.filename,
@@ -167,7 +171,7 @@ def write_vector_file(
         finally:
             for fh in spools.values():
                 fh.close()
-        rows = sum(e["rows"] for e in episodes)
+        rows = sum(int(e["rows"]) for e in episodes)
         meta = {
             "format": FORMAT,
             "version": VERSION,

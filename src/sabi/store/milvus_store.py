@@ -126,8 +126,12 @@ class MilvusStore:
         self.dim = dim
         self.collection = collection
         index = index or MilvusIndex()
-        legacy = {"ef": ef_search, "hnsw_m": hnsw_m, "ef_construction": ef_construction}
-        self.index = replace(index, **{k: v for k, v in legacy.items() if v is not None})
+        self.index = replace(
+            index,
+            ef=index.ef if ef_search is None else ef_search,
+            hnsw_m=index.hnsw_m if hnsw_m is None else hnsw_m,
+            ef_construction=index.ef_construction if ef_construction is None else ef_construction,
+        )
         self.index.build_params()  # an unknown kind fails here, before anything is created
         self.lite = is_lite(uri)
         self.index_kind = "FLAT"  # the collection's actual index, read in _open
