@@ -203,8 +203,16 @@ def _insert(store: Any, vectors: np.ndarray, starts: np.ndarray, eps: list[Any])
 
 
 def bench_size(
-    uri: str, pool: Path, n: int, indexes: tuple[str, ...], pid: int | None, data: Path | None
+    uri: str,
+    pool: Path,
+    n: int,
+    indexes: tuple[str, ...],
+    pid: int | None,
+    data: Path | None,
+    save: Any = None,
 ) -> dict[str, Any]:
+    """Measure one size; ``save(block)`` is called after each index, so a run stopped part
+    way keeps what it measured."""
     from sabi.store.milvus_store import MilvusIndex, MilvusStore
 
     say(f"scale-milvus: {n:,} frames")
@@ -231,7 +239,20 @@ def bench_size(
             (q, show_eps[int(show_of_row[r])], int(show_of_row[r]))
             for q, r in zip(queries[:100], picks[:100], strict=True)
         ]
-        runs, builds = [], []
+        runs: list[dict[str, Any]] = []
+        builds: list[dict[str, Any]] = []
+        block = {
+            "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "frames": n,
+            "dim": int(vectors.shape[1]),
+            "episodes": len(eps),
+            "shows": len(show_eps),
+            "nlist": nlist,
+            "insert_s": insert_s,
+            "insert_frames_per_s": n / insert_s,
+            "builds": builds,
+            "runs": runs,
+        }
         for kind in indexes:
             say(f"  building {kind}")
             try:
@@ -250,17 +271,9 @@ def bench_size(
             )
             for value in SWEEPS[kind][1]:
                 runs.append(_measure(store, kind, value, queries, truth, show_queries))
-        return {
-            "frames": n,
-            "dim": int(vectors.shape[1]),
-            "episodes": len(eps),
-            "shows": len(show_eps),
-            "nlist": nlist,
-            "insert_s": insert_s,
-            "insert_frames_per_s": n / insert_s,
-            "builds": builds,
-            "runs": runs,
-        }
+            if save is not None:
+                save(block)
+        return block
     finally:
         if store.client is not None:
             store.client.release_collection(COLLECTION)
@@ -308,9 +321,15 @@ def bench_scale_milvus(
     out: list[dict[str, Any]] = []
     try:
         server_uri, pid = next(servers)
+        results.mkdir(parents=True, exist_ok=True)
         for n in sizes:
-            out.append(bench_size(server_uri, pool, n, indexes, pid, None if uri else data))
-            results.mkdir(parents=True, exist_ok=True)
+
+            def save(block: dict[str, Any]) -> None:
+                publish(
+                    results, "scale_milvus", {"run": run.facts(), "sizes": [*out, block]}, render
+                )
+
+            out.append(bench_size(server_uri, pool, n, indexes, pid, None if uri else data, save))
             publish(results, "scale_milvus", {"run": run.facts(), "sizes": out}, render)
     finally:
         for _ in servers:  # stops the server the generator started

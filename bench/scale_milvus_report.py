@@ -22,7 +22,13 @@ Then, per index type, the index is dropped and built again, loaded, and searched
   sets `proxy.timeTickInterval` to 50 ms; the server's default is 200 ms);
 - **one show, episodes / + show_id**: a search filtered to one show's episodes (what the
   searcher sends), without and with the `show_id in [...]` term that prunes partitions;
-- **build s**: from `create_index` to loaded; **server RSS**: the server process once loaded.
+- **build s**: from `create_index` to loaded; **server RSS**: the server process once loaded;
+  **server disk**: its whole data folder then (raw rows, write-ahead log, and index files of
+  the earlier builds that garbage collection has not removed yet, so it only grows).
+
+Each size is one collection in a fresh server; sizes may come from separate runs (each says
+when). Latencies were taken with other work on the same 2 cores (see the load averages): the
+recall figures are exact, the milliseconds are an upper bound.
 """
 
 
@@ -32,6 +38,7 @@ def _size(block: dict[str, Any]) -> str:
         f"## {n:,} frames ({block['dim']}-d, {block['episodes']:,} episodes, "
         f"{block['shows']:,} shows; IVF nlist {block['nlist']})",
         "",
+        *([f"Measured {block['measured']}.", ""] if block.get("measured") else []),
         f"Insert: {num(block['insert_s'])} s, {num(block['insert_frames_per_s'], 0)} frames/s "
         "(MilvusStore.add per episode: a delete, then batches of up to 5,000 rows; one flush).",
         "",
