@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         "retrains the PQ.",
     )
     hnsw_m: int = Field(32, ge=4, description="Milvus HNSW graph degree.")
-    hnsw_ef_construction: int = Field(80, ge=8, description="Milvus HNSW build beam width.")
+    hnsw_ef_construction: int = Field(128, ge=8, description="Milvus HNSW build beam width.")
     hnsw_ef_search: int = Field(800, ge=8, description="Milvus HNSW search beam width.")
     milvus_index: Literal["HNSW", "IVF_FLAT", "IVF_SQ8", "DISKANN", "FLAT"] = Field(
         "HNSW",
