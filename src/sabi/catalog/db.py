@@ -66,6 +66,7 @@ def upgrade_schema(url: str) -> tuple[list[migrations.SchemaVersion], list[int]]
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
+            migrations.lock(conn)  # before reading: another process may be upgrading
             before = [v.current for v in migrations.versions(conn)]
             migrations.upgrade(conn)
             return migrations.versions(conn), before

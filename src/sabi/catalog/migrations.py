@@ -83,12 +83,18 @@ def versions(conn: Connection) -> list[SchemaVersion]:
     return out
 
 
+def lock(conn: Connection) -> None:
+    """Hold the schema lock until the transaction ends (PostgreSQL; SQLite's writer lock does
+    the same there). Taking it again in the same transaction is a no-op."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+
+
 def upgrade(conn: Connection) -> int:
     """Apply the missing steps, the engine's then each registered feature's; returns the
     engine's version reached. On PostgreSQL a transaction-scoped advisory lock makes processes
     that open the catalogue at once upgrade one after another, not race to create tables."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+    lock(conn)
     reached = _upgrade(conn, version_key(), STEPS, "")
     for name, steps in _features.items():
         _upgrade(conn, version_key(name), steps, f" ({name} tables)")
