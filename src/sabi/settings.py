@@ -123,7 +123,7 @@ class Settings(BaseSettings):
         1024, ge=1, le=65536, description="Milvus IVF_FLAT/IVF_SQ8: inverted lists (at build)."
     )
     milvus_nprobe: int = Field(
-        32, ge=1, le=65536, description="Milvus IVF_FLAT/IVF_SQ8: lists visited per search."
+        64, ge=1, le=65536, description="Milvus IVF_FLAT/IVF_SQ8: lists visited per search."
     )
     milvus_search_list: int = Field(
         100, ge=1, description="Milvus DISKANN: search list size (raised to the result count)."

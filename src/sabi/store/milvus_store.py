@@ -75,7 +75,7 @@ class MilvusIndex:
     ef_construction: int = 128
     ef: int = 128  # HNSW search beam (at least k)
     nlist: int = 1024  # IVF lists
-    nprobe: int = 32  # IVF lists visited per search
+    nprobe: int = 64  # IVF lists visited per search
     search_list: int = 100  # DISKANN search list (at least k)
 
     def build_params(self) -> dict[str, Any]:
