@@ -102,7 +102,9 @@ def test_a_collection_without_show_id_keeps_working(milvus_server_uri, collectio
     schema.add_field("end", DataType.FLOAT)
     schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
     params = client.prepare_index_params()
-    params.add_index("vector", index_type="HNSW", metric_type="IP", params={"M": 16, "efConstruction": 64})
+    params.add_index(
+        "vector", index_type="HNSW", metric_type="IP", params={"M": 16, "efConstruction": 64}
+    )
     client.create_collection(collection, schema=schema, index_params=params)
     client.close()
     with caplog.at_level(logging.WARNING, logger="sabi.store.milvus_store"):
