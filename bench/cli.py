@@ -159,6 +159,34 @@ def store(
     typer.echo(f"wrote {out}")
 
 
+@app.command(name="scale-milvus")
+def scale_milvus(
+    sizes: Annotated[
+        str, typer.Option(help="Library sizes in frames, comma-separated.")
+    ] = "100000,1000000",
+    index: Annotated[
+        list[str] | None,
+        typer.Option(help="Index types (repeatable; default HNSW IVF_FLAT IVF_SQ8 DISKANN FLAT)."),
+    ] = None,
+    uri: Annotated[
+        str | None, typer.Option(help="A running server (default: start one on loopback).")
+    ] = None,
+    pool: Annotated[
+        Path | None,
+        typer.Option(help="Real vectors to fit the synthetic ones to (bench store makes it)."),
+    ] = None,
+    work: WorkOpt = WORK,
+    results: ResultsOpt = RESULTS,
+) -> None:
+    """The real Milvus server: recall@10, latency, build time per index type and size."""
+    from bench.scale_milvus import INDEXES, bench_scale_milvus
+
+    n = [int(x.replace("_", "")) for x in sizes.split(",") if x]
+    real = pool or work / "scale" / "real-full.npz"
+    out = bench_scale_milvus(results, real, n, tuple(index or INDEXES), uri, work)
+    typer.echo(f"wrote {out}")
+
+
 @app.command(name="all")
 def all_(
     quick: QuickOpt = False,
@@ -196,6 +224,7 @@ def all_(
 def _renderers() -> dict[str, Callable[[dict[str, Any]], str]]:
     from bench.accuracy_report import render_accuracy, render_sweeps
     from bench.indexing_report import render as render_indexing
+    from bench.scale_milvus_report import render as render_scale_milvus
     from bench.store_report import render as render_store
     from bench.workers_report import render as render_workers
 
@@ -205,6 +234,7 @@ def _renderers() -> dict[str, Callable[[dict[str, Any]], str]]:
         "indexing": render_indexing,
         "store": render_store,
         "workers": render_workers,
+        "scale_milvus": render_scale_milvus,
     }
 
 

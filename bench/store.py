@@ -85,9 +85,16 @@ def child_build(a: dict[str, Any]) -> dict[str, Any]:
     store, kept = sabi.store, []
     add = store.add
 
-    def tee(episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    def tee(
+        episode_id: int,
+        vectors: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        *,
+        show_id: int | None = None,
+    ) -> None:
         kept.append((episode_id, np.array(vectors, np.float32), np.array(starts, np.float32)))
-        add(episode_id, vectors, starts, ends)
+        add(episode_id, vectors, starts, ends, show_id=show_id)
 
     store.add = tee  # type: ignore[method-assign]
     t0 = time.perf_counter()

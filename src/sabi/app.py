@@ -25,8 +25,9 @@ from sabi.describe import make_embedder
 from sabi.describe.base import Embedder
 from sabi.errors import BadInput, ConfigError, DescriptorMismatch, NoIndex
 from sabi.locks import write_lock
+from sabi.pipeline.export import ExportReport, export_library
 from sabi.pipeline.indexer import Indexer, Progress, RunReport, Source
-from sabi.pipeline.precomputed import EpisodeVectors, add_episodes
+from sabi.pipeline.precomputed import EpisodeVectors, add_episodes, read_vector_file
 from sabi.pipeline.queue import EnqueueReport, JobQueue, QueueStatus, files_of
 from sabi.pipeline.worker import JobOutcome, Worker, WorkReport
 from sabi.search.breakdown import break_down
@@ -179,6 +180,18 @@ class Sabi:
         finally:
             self.store.flush()
             lock.release()
+
+    def export(self, path: Path, *, show: str | None = None) -> ExportReport:
+        """Write the library (or one show, by title) to a vector file that ``import_file``
+        adds to another library, whatever its store: no video is decoded either way. A
+        reader's job: it takes no lock and runs beside searches and indexing."""
+        return export_library(self.catalog, self.store, path, show=show)
+
+    def import_file(self, path: Path) -> tuple[list[int], int]:
+        """Add every episode of a vector file (``export``'s or any docs/vectors.md file) with
+        the facts it carries; returns (episode ids, frames)."""
+        vf = read_vector_file(path)
+        return self.add_vectors(vf.items(), descriptor=vf.descriptor), vf.frames
 
     def search(
         self,

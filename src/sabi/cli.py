@@ -340,6 +340,17 @@ app.add_typer(download_app, name="download")
 queue_cli.register(app)  # enqueue, worker, status
 
 
+def _library_commands() -> None:
+    from sabi.cli_library import db_app, export, import_
+
+    app.command(name="export")(export)
+    app.command(name="import")(import_)
+    app.add_typer(db_app, name="db")
+
+
+_library_commands()
+
+
 def _keys_app() -> typer.Typer:
     from sabi.serve.cli import app as keys_app
 

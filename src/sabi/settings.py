@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, create_model, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -116,8 +116,22 @@ class Settings(BaseSettings):
         "retrains the PQ.",
     )
     hnsw_m: int = Field(32, ge=4, description="Milvus HNSW graph degree.")
-    hnsw_ef_construction: int = Field(80, ge=8, description="Milvus HNSW build beam width.")
+    hnsw_ef_construction: int = Field(128, ge=8, description="Milvus HNSW build beam width.")
     hnsw_ef_search: int = Field(800, ge=8, description="Milvus HNSW search beam width.")
+    milvus_index: Literal["HNSW", "IVF_FLAT", "IVF_SQ8", "DISKANN", "FLAT"] = Field(
+        "HNSW",
+        description="Milvus server: index a new collection gets (Milvus Lite always searches "
+        "exactly); see docs/scaling.md and bench/results/scale_milvus.md.",
+    )
+    milvus_nlist: int = Field(
+        1024, ge=1, le=65536, description="Milvus IVF_FLAT/IVF_SQ8: inverted lists (at build)."
+    )
+    milvus_nprobe: int = Field(
+        64, ge=1, le=65536, description="Milvus IVF_FLAT/IVF_SQ8: lists visited per search."
+    )
+    milvus_search_list: int = Field(
+        100, ge=1, description="Milvus DISKANN: search list size (raised to the result count)."
+    )
     milvus_uri: str = Field(
         "",
         description="Milvus URI: a .db file for Milvus Lite or http://host:19530 for a server; "

@@ -163,6 +163,31 @@ def test_times_survive_exactly(store):
         assert (hits[0].start, hits[0].end) == (starts[i], ends[i])
 
 
+def test_vectors_give_an_episode_back_in_time_order(store, library):
+    """What an export reads: the stored frames (decoded where the store quantises), their
+    times, in order; adding them to another store gives the same answers."""
+    vectors, starts, ends = store.vectors(8)
+    assert vectors.dtype == np.float32 and vectors.shape == (120, DIM)
+    np.testing.assert_allclose(starts, 8 + STEP * np.arange(120), atol=1e-4)
+    np.testing.assert_allclose(ends, starts + STEP, atol=1e-4)
+    # int8 codes at 32 dimensions: each component within half a code step (1/288)
+    assert np.abs(vectors - library[8]).max() < 4e-3
+    empty = store.vectors(12345)
+    assert empty[0].shape == (0, DIM) and len(empty[1]) == len(empty[2]) == 0
+    store.delete(8)
+    assert len(store.vectors(8)[0]) == 0
+
+    # Moved to another id (what an import into another library does): the same answers.
+    for ep in (3, 5):
+        v, s, e = store.vectors(ep)
+        store.delete(ep)
+        store.add(100 + ep, v, s, e, show_id=ep)
+    queries = np.stack([library[3][17], library[5][90]])
+    for (ep, i), hits in zip(((3, 17), (5, 90)), store.search(queries, k=3), strict=True):
+        assert (hits[0].episode_id, hits[0].start) == (100 + ep, pytest.approx(ep + STEP * i))
+        assert hits[0].score == pytest.approx(1.0, abs=SCORE_TOL)
+
+
 def test_delete_removes_an_episode(store, library):
     store.delete(8)
     store.delete(12345)  # unknown: not an error

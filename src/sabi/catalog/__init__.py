@@ -1,5 +1,5 @@
 """Catalogue: what the stored vectors belong to (shows, episodes), kept in SQL."""
 
-from sabi.catalog.db import Catalog, CatalogStats, EpisodeView
+from sabi.catalog.db import Catalog, CatalogStats, EpisodeView, upgrade_schema
 
-__all__ = ["Catalog", "CatalogStats", "EpisodeView"]
+__all__ = ["Catalog", "CatalogStats", "EpisodeView", "upgrade_schema"]

@@ -58,6 +58,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def upgrade_schema(url: str) -> tuple[list[migrations.SchemaVersion], list[int]]:
+    """Create or upgrade the catalogue's tables (the engine's and every registered feature's)
+    in one transaction; returns the versions after, and the versions found before in the same
+    order. Opening a Catalog does the same; this is for operators who upgrade once before
+    starting many processes, so that they do not all race to do it."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            migrations.lock(conn)  # before reading: another process may be upgrading
+            before = [v.current for v in migrations.versions(conn)]
+            migrations.upgrade(conn)
+            return migrations.versions(conn), before
+    finally:
+        engine.dispose()
+
+
 class Catalog:
     def __init__(self, url: str):
         self.engine = make_engine(url)
@@ -172,6 +188,20 @@ class Catalog:
             q = q.where(Show.tag == tag)
         if episode_id is not None:
             q = q.where(Episode.id == episode_id)
+        with self.session() as s:
+            return list(s.scalars(q))
+
+    def select_shows(
+        self, *, show: str | None = None, show_id: int | None = None, tag: str | None = None
+    ) -> list[int]:
+        """Ids of the shows a show/tag filter selects (for stores partitioned by show)."""
+        q = select(Show.id)
+        if show is not None:
+            q = q.where(Show.title == show)
+        if show_id is not None:
+            q = q.where(Show.id == show_id)
+        if tag is not None:
+            q = q.where(Show.tag == tag)
         with self.session() as s:
             return list(s.scalars(q))
 

@@ -11,8 +11,9 @@ engine's version.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, insert, inspect, select
+from sqlalchemy import Connection, delete, insert, inspect, select, text
 
 from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
 from sabi.errors import IndexMismatch
@@ -39,6 +40,7 @@ def _v3_none(conn: Connection) -> None:
 STEPS: list[Step] = [_v1_initial, _v2_serve, _v3_none]
 LATEST = len(STEPS)
 VERSION_KEY = "schema_version"
+ADVISORY_KEY = 0x5AB1_5C4E  # PostgreSQL advisory lock serialising schema upgrades
 
 _features: dict[str, tuple[Step, ...]] = {}
 
@@ -64,9 +66,35 @@ def current_version(conn: Connection, key: str = VERSION_KEY) -> int:
     return int(row) if row else 0
 
 
+@dataclass(frozen=True)
+class SchemaVersion:
+    """One schema's version in a database and the version this sabi brings."""
+
+    name: str  # "engine" or a registered feature
+    current: int
+    latest: int
+
+
+def versions(conn: Connection) -> list[SchemaVersion]:
+    """The engine's and every registered feature's schema version, changing nothing."""
+    out = [SchemaVersion("engine", current_version(conn), LATEST)]
+    for name, steps in _features.items():
+        out.append(SchemaVersion(name, current_version(conn, version_key(name)), len(steps)))
+    return out
+
+
+def lock(conn: Connection) -> None:
+    """Hold the schema lock until the transaction ends (PostgreSQL; SQLite's writer lock does
+    the same there). Taking it again in the same transaction is a no-op."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
+
+
 def upgrade(conn: Connection) -> int:
     """Apply the missing steps, the engine's then each registered feature's; returns the
-    engine's version reached."""
+    engine's version reached. On PostgreSQL a transaction-scoped advisory lock makes processes
+    that open the catalogue at once upgrade one after another, not race to create tables."""
+    lock(conn)
     reached = _upgrade(conn, version_key(), STEPS, "")
     for name, steps in _features.items():
         _upgrade(conn, version_key(name), steps, f" ({name} tables)")

@@ -287,7 +287,9 @@ class Indexer:
         vectors = np.concatenate([p.vectors for p in parts])
         starts = np.concatenate([p.starts for p in parts])
         ends = np.concatenate([p.ends for p in parts])
-        self.store.add(job.episode_id, vectors, starts, ends)
+        view = self.catalog.views([job.episode_id]).get(job.episode_id)
+        show_id = view.show_id if view is not None else None  # Milvus's partition key
+        self.store.add(job.episode_id, vectors, starts, ends, show_id=show_id)
         timings.store += time.perf_counter() - t0
         last = float(ends.max()) if len(ends) else 0.0
         self.catalog.set_cuts(job.episode_id, job.cuts)

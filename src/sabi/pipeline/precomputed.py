@@ -7,16 +7,25 @@ episode is known by its ``path``: adding it again replaces its frames.
 
 Vector files are NPZ (numpy's zip of arrays, nothing executable in them):
 
-- ``meta``: a JSON string ``{"format": "sabi-vectors", "version": 1, "descriptor": name,
+- ``meta``: a JSON string ``{"format": "sabi-vectors", "version": 2, "descriptor": name,
   "dim": d, "episodes": [{"show", "episode", "filename", "path", "duration", "tag", "link",
-  "rows"}, ...]}``; only ``show`` and ``rows`` are required in an episode;
+  "rows", "cuts"}, ...]}``; only ``show`` and ``rows`` are required in an episode (``cuts``,
+  the episode's shot changes in seconds, is what version 2 added; version 1 files still read);
 - ``vectors`` (rows x d, float16 or float32, unit length), ``starts`` and ``ends`` (seconds,
   float32): every episode's frames one after another, in the order of ``episodes``.
+
+Both directions stream: the writer spools each array to a temporary file beside the output
+(one episode in memory at a time) and then copies the spools into the zip; the reader maps the
+zip's uncompressed members into memory and hands out one episode at a time.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import struct
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,7 +39,9 @@ from sabi.errors import BadInput
 from sabi.store.base import VectorStore
 
 FORMAT = "sabi-vectors"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)  # versions this sabi reads: 2 only added the optional ``cuts``
+COPY_CHUNK = 1 << 20
 
 
 @dataclass
@@ -47,6 +58,7 @@ class EpisodeVectors:
     duration: float | None = None
     tag: str | None = None
     link: str | None = None
+    cuts: list[float] | None = None  # shot changes (seconds), when known
 
     def key(self) -> str:
         return self.path or f"vectors://{self.show}/{self.filename or self.episode}"
@@ -99,7 +111,9 @@ def add_episodes(
             descriptor=descriptor,
             link=item.link,
         )
-        store.add(episode_id, item.vectors, item.starts, item.ends)
+        store.add(episode_id, item.vectors, item.starts, item.ends, show_id=show_id)
+        if item.cuts:
+            catalog.set_cuts(episode_id, item.cuts)
         last = float(np.max(item.ends))
         catalog.update_episode(
             episode_id,
@@ -118,42 +132,88 @@ def add_episodes(
 def write_vector_file(
     path: Path, descriptor: str, dim: int, items: Iterable[EpisodeVectors]
 ) -> int:
-    """Write episodes to an NPZ vector file (vectors in float16); returns the frame count."""
+    """Write episodes to an NPZ vector file (vectors in float16); returns the frame count.
+
+    Memory holds one episode at a time: the arrays are spooled to temporary files in the
+    output's folder (as much disk as the file itself), then copied into the zip (uncompressed,
+    so a reader can map it), which is renamed into place only when complete."""
     episodes: list[dict[str, Any]] = []
-    vectors, starts, ends = [], [], []
-    for item in items:
-        item.check(dim)
-        episodes.append(
-            {
-                "show": item.show,
-                "episode": item.episode,
-                "filename": item.filename,
-                "path": item.key(),
-                "duration": item.duration,
-                "tag": item.tag,
-                "link": item.link,
-                "rows": len(item.vectors),
-            }
-        )
-        vectors.append(np.asarray(item.vectors, np.float16))
-        starts.append(np.asarray(item.starts, np.float32))
-        ends.append(np.asarray(item.ends, np.float32))
-    meta = {
-        "format": FORMAT,
-        "version": VERSION,
-        "descriptor": descriptor,
-        "dim": dim,
-        "episodes": episodes,
+    columns: dict[str, np.dtype[Any]] = {
+        "vectors": np.dtype("<f2"),
+        "starts": np.dtype("<f4"),
+        "ends": np.dtype("<f4"),
     }
-    with path.open("wb") as fh:
-        np.savez(
-            fh,
-            meta=np.array(json.dumps(meta)),
-            vectors=np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float16),
-            starts=np.concatenate(starts) if starts else np.zeros(0, np.float32),
-            ends=np.concatenate(ends) if ends else np.zeros(0, np.float32),
-        )
-    return sum(e["rows"] for e in episodes)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".sabi-vectors-") as tmp:
+        spools = {name: (Path(tmp) / name).open("wb") for name in columns}
+        try:
+            for item in items:
+                item.check(dim)
+                entry: dict[str, Any] = {
+                    "show": item.show,
+                    "episode": item.episode,
+                    "filename": item.filename,
+                    "path": item.key(),
+                    "duration": item.duration,
+                    "tag": item.tag,
+                    "link": item.link,
+                    "rows": len(item.vectors),
+                }
+                if item.cuts is not None:
+                    entry["cuts"] = [float(t) for t in item.cuts]
+                episodes.append(entry)
+                for name, data in (
+                    ("vectors", item.vectors),
+                    ("starts", item.starts),
+                    ("ends", item.ends),
+                ):
+                    spools[name].write(np.ascontiguousarray(data, columns[name]).tobytes())
+        finally:
+            for fh in spools.values():
+                fh.close()
+        rows = sum(int(e["rows"]) for e in episodes)
+        meta = {
+            "format": FORMAT,
+            "version": VERSION,
+            "descriptor": descriptor,
+            "dim": dim,
+            "episodes": episodes,
+        }
+        partial = Path(tmp) / "out.npz"
+        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+            with zf.open("meta.npy", "w") as out:
+                np.lib.format.write_array(out, np.array(json.dumps(meta)), allow_pickle=False)
+            for name, dtype in columns.items():
+                shape = (rows, dim) if name == "vectors" else (rows,)
+                header = {"descr": dtype.str, "fortran_order": False, "shape": shape}
+                with zf.open(f"{name}.npy", "w", force_zip64=True) as out:
+                    np.lib.format.write_array_header_2_0(out, header)
+                    with (Path(tmp) / name).open("rb") as spool:
+                        shutil.copyfileobj(spool, out, COPY_CHUNK)
+        os.replace(partial, path)
+    return rows
+
+
+def _mapped(path: Path, zf: zipfile.ZipFile, name: str) -> np.ndarray:
+    """A member array of an NPZ, memory-mapped when stored uncompressed (read whole if not)."""
+    info = zf.getinfo(f"{name}.npy")
+    with zf.open(info) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+        header = fh.tell()
+        if info.compress_type != zipfile.ZIP_STORED or fortran or dtype.hasobject:
+            return np.asarray(np.load(path, allow_pickle=False)[name])
+    with path.open("rb") as raw:  # the member's data starts after its local file header
+        raw.seek(info.header_offset)
+        local = raw.read(30)
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    offset = info.header_offset + 30 + name_len + extra_len + header
+    if int(np.prod(shape)) == 0:
+        return np.zeros(shape, dtype)
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
 
 
 @dataclass
@@ -168,24 +228,31 @@ class VectorFile:
         return sum(int(e["rows"]) for e in self.episodes)
 
     def items(self) -> Iterator[EpisodeVectors]:
-        with np.load(self.path, allow_pickle=False) as z:
-            vectors, starts, ends = z["vectors"], z["starts"], z["ends"]
+        """The episodes one at a time (the arrays are memory-mapped, not read whole)."""
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                vectors = _mapped(self.path, zf, "vectors")
+                starts, ends = _mapped(self.path, zf, "starts"), _mapped(self.path, zf, "ends")
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            raise BadInput(f"{self.path}: unreadable vector arrays ({exc})") from exc
         if len(vectors) != self.frames or len(starts) != self.frames or len(ends) != self.frames:
             raise BadInput(f"{self.path}: the arrays do not hold the rows the episodes list")
         at = 0
         for e in self.episodes:
             n = int(e["rows"])
+            cuts = e.get("cuts")
             yield EpisodeVectors(
                 show=str(e["show"]),
                 vectors=np.asarray(vectors[at : at + n], np.float32),
-                starts=starts[at : at + n],
-                ends=ends[at : at + n],
+                starts=np.array(starts[at : at + n], np.float32),
+                ends=np.array(ends[at : at + n], np.float32),
                 episode=None if e.get("episode") is None else float(e["episode"]),
                 filename=str(e.get("filename") or ""),
                 path=str(e.get("path") or ""),
                 duration=None if e.get("duration") is None else float(e["duration"]),
                 tag=e.get("tag"),
                 link=e.get("link"),
+                cuts=None if cuts is None else [float(t) for t in cuts],
             )
             at += n
 
@@ -201,13 +268,15 @@ def read_vector_file(path: Path) -> VectorFile:
         raise BadInput(f"{path}: not a sabi vector file ({exc})") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise BadInput(f"{path}: not a sabi vector file (no {FORMAT!r} header)")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in READS:
         raise BadInput(f"{path}: vector file version {meta.get('version')} is not supported")
     try:
         episodes = list(meta["episodes"])
         for e in episodes:
             if not isinstance(e, dict) or not e.get("show") or int(e["rows"]) < 1:
                 raise ValueError(f"bad episode entry {e!r}")
+            if e.get("cuts") is not None and not isinstance(e["cuts"], list):
+                raise ValueError(f"cuts must be a list of seconds in {e!r}")
         return VectorFile(str(meta["descriptor"]), int(meta["dim"]), episodes, path)
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"{path}: malformed vector file header ({exc})") from exc

@@ -26,7 +26,7 @@ from sabi.prepare.query_video import video_frames
 from sabi.prepare.shots import ShotDetector
 from sabi.search.models import SceneResult, ShotOut, ShotsResponse
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
-from sabi.search.searcher import Filters, Searcher, scene_result
+from sabi.search.searcher import Filters, Scope, Searcher, scene_result
 from sabi.settings import Settings
 from sabi.store.base import Hit
 
@@ -163,11 +163,11 @@ def break_down(
     shots = cut_into_shots(
         searcher, data, max_seconds or s.max_shots_seconds, cut_borders, cancel, deadline
     )
-    allowed = searcher.allowed(filters)
+    scope = searcher.scope(filters)
     frame_count = searcher.store.count()
     best: list[Scene | None] = [None] * len(shots)
-    if shots and (allowed is None or allowed):
-        best = _best_scenes(searcher, shots, allowed)
+    if shots and not scope.empty:
+        best = _best_scenes(searcher, shots, scope)
     floor = s.min_similarity
     views = searcher.catalog.views({sc.episode_id for sc in best if sc is not None})
     out = []
@@ -189,9 +189,7 @@ def break_down(
     return ShotsResponse(frameCount=frame_count, shots=merge_shots(out))
 
 
-def _best_scenes(
-    searcher: Searcher, shots: list[Shot], allowed: list[int] | None
-) -> list[Scene | None]:
+def _best_scenes(searcher: Searcher, shots: list[Shot], scope: Scope) -> list[Scene | None]:
     """Each shot's best scene: every shot's frames (and their mirror images, with ``mirror``)
     described in a few batches and searched in one call, then grouped shot by shot."""
     s = searcher.settings
@@ -206,9 +204,7 @@ def _best_scenes(
     vectors = np.concatenate(
         [searcher.embedder.embed(images[i : i + step]) for i in range(0, len(images), step)]
     )
-    hits = searcher.store.search(vectors, s.top_k, allowed)
-    indexed = searcher.catalog.indexed_ids()
-    hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
+    hits = searcher.nearest(vectors, scope)
     views = 2 if s.mirror else 1
     best: list[Scene | None] = []
     i = 0

@@ -21,7 +21,7 @@ from sabi.search.models import SceneResult, SearchResponse, ShowInfo
 from sabi.search.refine import Refiner
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.settings import Settings
-from sabi.store.base import VectorStore
+from sabi.store.base import Hit, VectorStore
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,20 @@ class Filters:
     @property
     def any(self) -> bool:
         return any(v is not None for v in (self.show, self.show_id, self.tag))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a search may look: the episodes the filters leave and their shows (None: all).
+    The shows let a store partitioned by show (Milvus) skip the other shows' partitions."""
+
+    episodes: list[int] | None = None
+    shows: list[int] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """The filters leave nothing: the answer is empty without searching."""
+        return self.episodes is not None and not self.episodes
 
 
 class Searcher:
@@ -92,11 +106,11 @@ class Searcher:
         cut = s.cut_borders if cut_borders is None else cut_borders
         loaded = frames
         frames = prepare_query_frames(frames, s.resolution, cut, s.black_level)
-        allowed = self.allowed(filters)
+        scope = self.scope(filters)
         frame_count = self.store.count()
-        if allowed is not None and not allowed:
+        if scope.empty:
             return SearchResponse(frameCount=frame_count)
-        scenes, images = self._scenes(frames, allowed, limit or s.limit, loaded, cut)
+        scenes, images = self._scenes(frames, scope, limit or s.limit, loaded, cut)
         views = self.catalog.views({sc.episode_id for sc in scenes})
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in images]
@@ -109,18 +123,27 @@ class Searcher:
         found = bool(results) and results[0].similarity >= s.min_similarity
         return SearchResponse(frameCount=frame_count, result=results, found=found)
 
-    def allowed(self, filters: Filters | None) -> list[int] | None:
-        """The episode ids the filters leave (None: no filter, all of them)."""
+    def scope(self, filters: Filters | None) -> Scope:
+        """Where the filters let a search look (everything without filters)."""
         if filters is None or not filters.any:
-            return None
-        return self.catalog.select_episodes(
-            show=filters.show, show_id=filters.show_id, tag=filters.tag
+            return Scope()
+        show, show_id, tag = filters.show, filters.show_id, filters.tag
+        return Scope(
+            self.catalog.select_episodes(show=show, show_id=show_id, tag=tag),
+            self.catalog.select_shows(show=show, show_id=show_id, tag=tag),
         )
+
+    def nearest(self, vectors: np.ndarray, scope: Scope) -> list[list[Hit]]:
+        """The ``top_k`` stored frames nearest each vector within ``scope``, from indexed
+        episodes only (an episode being indexed or removed has vectors but is not answered)."""
+        hits = self.store.search(vectors, self.settings.top_k, scope.episodes, shows=scope.shows)
+        indexed = self.catalog.indexed_ids()
+        return [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
 
     def _scenes(
         self,
         frames: list[QueryFrame],
-        allowed: list[int] | None,
+        scope: Scope,
         limit: int,
         loaded: list[QueryFrame] | None = None,
         cut: bool = False,
@@ -139,9 +162,7 @@ class Searcher:
         if s.mirror:
             views.append([f.rgb[:, ::-1] for f in frames])
         vectors = self.embedder.embed([rgb for view in views for rgb in view])
-        hits = self.store.search(vectors, s.top_k, allowed)
-        indexed = self.catalog.indexed_ids()
-        hits = [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
+        hits = self.nearest(vectors, scope)
         offsets = [f.time for f in frames]
         n = len(frames)
         groups = [
@@ -151,7 +172,7 @@ class Searcher:
         images = [f.rgb for f in frames]
         weak = not scenes or scenes[0].similarity < s.region_below
         if s.regions and weak and loaded is not None and len(loaded) == 1:
-            scenes, crops = self._with_regions(scenes, loaded[0].rgb, cut, allowed, limit)
+            scenes, crops = self._with_regions(scenes, loaded[0].rgb, cut, scope, limit)
             images += crops
         return scenes, images
 
@@ -160,7 +181,7 @@ class Searcher:
         scenes: list[Scene],
         still: np.ndarray,
         cut: bool,
-        allowed: list[int] | None,
+        scope: Scope,
         limit: int,
     ) -> tuple[list[Scene], list[np.ndarray]]:
         """``scenes`` merged with those of the boxes of ``still`` where a video frame may sit
@@ -181,14 +202,11 @@ class Searcher:
             for r in regions
         ]
         views = crops + [rgb[:, ::-1] for rgb in crops] if s.mirror else crops
-        hits = self.store.search(self.embedder.embed(views), s.top_k, allowed)
-        indexed = self.catalog.indexed_ids()
+        hits = self.nearest(self.embedder.embed(views), scope)
         groups = [
             [
                 replace(scene, frame=1 + k % len(crops))
-                for scene in group_scenes(
-                    [[h for h in per_crop if h.episode_id in indexed]], [0.0], s.scene_gap
-                )
+                for scene in group_scenes([per_crop], [0.0], s.scene_gap)
             ]
             for k, per_crop in enumerate(hits)
         ]

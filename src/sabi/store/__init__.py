@@ -41,6 +41,14 @@ class StoreOptions(Protocol):
     def hnsw_ef_construction(self) -> int: ...
     @property
     def hnsw_ef_search(self) -> int: ...
+    @property
+    def milvus_index(self) -> str: ...
+    @property
+    def milvus_nlist(self) -> int: ...
+    @property
+    def milvus_nprobe(self) -> int: ...
+    @property
+    def milvus_search_list(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -64,16 +72,23 @@ def _faiss(options: StoreOptions, dim: int) -> VectorStore:
 
 
 def _milvus(options: StoreOptions, dim: int) -> VectorStore:
-    from sabi.store.milvus_store import MilvusStore
+    from sabi.store.milvus_store import MilvusIndex, MilvusStore
 
+    index = MilvusIndex(
+        kind=options.milvus_index,
+        hnsw_m=options.hnsw_m,
+        ef_construction=options.hnsw_ef_construction,
+        ef=options.hnsw_ef_search,
+        nlist=options.milvus_nlist,
+        nprobe=options.milvus_nprobe,
+        search_list=options.milvus_search_list,
+    )
     return MilvusStore(
         options.milvus,
         dim,
         collection=options.milvus_collection,
         token=options.milvus_token,
-        ef_search=options.hnsw_ef_search,
-        hnsw_m=options.hnsw_m,
-        ef_construction=options.hnsw_ef_construction,
+        index=index,
     )
 
 

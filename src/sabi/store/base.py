@@ -30,9 +30,16 @@ class VectorStore(Protocol):
     dim: int
 
     def add(
-        self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray
+        self,
+        episode_id: int,
+        vectors: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        *,
+        show_id: int | None = None,
     ) -> None:
-        """Store one episode's frames (replacing any it had)."""
+        """Store one episode's frames (replacing any it had). ``show_id`` is the episode's show,
+        for stores that partition by show (Milvus); the others ignore it."""
         ...
 
     def delete(self, episode_id: int) -> None:
@@ -40,10 +47,22 @@ class VectorStore(Protocol):
         ...
 
     def search(
-        self, queries: np.ndarray, k: int, episodes: Collection[int] | None = None
+        self,
+        queries: np.ndarray,
+        k: int,
+        episodes: Collection[int] | None = None,
+        *,
+        shows: Collection[int] | None = None,
     ) -> list[list[Hit]]:
         """The k nearest frames for each query row, best first, optionally only from
-        ``episodes``."""
+        ``episodes``. ``shows``, when given, are the shows those episodes belong to: a hint for
+        stores that can skip other shows' partitions (Milvus); ``episodes`` alone decides."""
+        ...
+
+    def vectors(self, episode_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An episode's stored frames as (float32 vectors, starts, ends) in time order, empty
+        for an unknown episode: what an export writes and an import adds again. A store that
+        keeps vectors quantised (the embedded one keeps int8) returns them decoded."""
         ...
 
     def episode_ids(self) -> set[int]:

@@ -31,7 +31,7 @@ import numpy as np
 from sabi.errors import StoreMismatch
 from sabi.store.base import Hit, check_batch
 from sabi.store.cache import Manifest, read_manifest, read_pq, write_cache
-from sabi.store.codec import as_codes, default_scale, encode
+from sabi.store.codec import as_codes, decode, default_scale, encode
 from sabi.store.memindex import MemoryIndex, SearchParams, new_pq
 from sabi.store.segments import (
     clean_temporaries,
@@ -281,7 +281,13 @@ class FaissStore:
     # ----- the VectorStore interface
 
     def add(
-        self, episode_id: int, vectors: np.ndarray, starts: np.ndarray, ends: np.ndarray
+        self,
+        episode_id: int,
+        vectors: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        *,
+        show_id: int | None = None,  # one store, no partitions: unused
     ) -> None:
         vectors = check_batch(self.dim, vectors, starts, ends)
         with self._lock:
@@ -301,7 +307,12 @@ class FaissStore:
             self._sync(force=True)
 
     def search(
-        self, queries: np.ndarray, k: int, episodes: Collection[int] | None = None
+        self,
+        queries: np.ndarray,
+        k: int,
+        episodes: Collection[int] | None = None,
+        *,
+        shows: Collection[int] | None = None,  # ``episodes`` already selects the rows
     ) -> list[list[Hit]]:
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         if queries.shape[1] != self.dim:
@@ -316,6 +327,25 @@ class FaissStore:
 
     def episode_ids(self) -> set[int]:
         return set(self._present().values())
+
+    def vectors(self, episode_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Read from the episode's segment file (the one durable copy), decoded from int8:
+        importing them again encodes the very same codes."""
+        for _ in range(3):  # the writer may replace the segment between listing and reading
+            names = [n for n, ep in self._present().items() if ep == episode_id]
+            if not names:
+                break
+            try:
+                codes, starts, ends = read_segment(self.segments, names[0])
+            except FileNotFoundError:
+                continue
+            order = np.argsort(starts, kind="stable")
+            return (
+                decode(np.asarray(codes)[order], self.scale),
+                np.asarray(starts, np.float32)[order],
+                np.asarray(ends, np.float32)[order],
+            )
+        return np.zeros((0, self.dim), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)
 
     def count(self) -> int:
         with self._lock:
