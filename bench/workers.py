@@ -57,8 +57,8 @@ def make_batch(paths: BenchPaths, count: int, seconds: float) -> Path:
 def _servers(work: Path) -> tuple[Any, Any, str]:
     """(PostgreSQL context, Milvus server, Milvus URI): the test suite's launchers."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from pg_server import postgres_server  # type: ignore[import-not-found]
     from milvus_server import MilvusServer, milvus_home  # type: ignore[import-not-found]
+    from pg_server import postgres_server  # type: ignore[import-not-found]
 
     milvus = MilvusServer(milvus_home(), work / "milvus")
     milvus.start()
