@@ -19,8 +19,3 @@ def short_videos(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         make_video(folder / f"Queue Show - {i:02d}.mp4", source, seconds=3, size=(320, 180))
         for i, source in enumerate(SOURCES, 1)
     ]
-
-
-# The real Milvus server of tests/store (its fixtures, imported, not copied): tests here that
-# need it ask for ``milvus_server_uri``.
-from store.conftest import milvus_server, milvus_server_uri  # noqa: E402, F401
