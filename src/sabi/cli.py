@@ -24,7 +24,15 @@ from sabi.acquire.bilibili.cli import app as download_app
 from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
 from sabi.app import Sabi, load_config
 from sabi.cli_errors import SabiGroup
-from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
+from sabi.cli_options import (
+    ConfigOpt,
+    DataDirOpt,
+    EpisodeOpt,
+    QuietOpt,
+    ShowOpt,
+    TagOpt,
+    VideosArg,
+)
 from sabi.describe import DESCRIPTORS
 from sabi.errors import BadInput, NotFound, NothingToIndex, PartlyFailed, SabiError
 from sabi.pipeline.indexer import FileResult
@@ -87,14 +95,10 @@ def init(
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="Video files or folders (recursive).")],
-    show: Annotated[
-        str | None, typer.Option(help="Show title (default: from the folder/file name).")
-    ] = None,
-    tag: Annotated[str | None, typer.Option(help="Tag to filter searches by.")] = None,
-    episode: Annotated[
-        float | None, typer.Option(help="Episode number (single file only).")
-    ] = None,
+    paths: VideosArg,
+    show: ShowOpt = None,
+    tag: TagOpt = None,
+    episode: EpisodeOpt = None,
     rate: Annotated[float | None, typer.Option(help="Frames sampled per second.")] = None,
     resolution: Annotated[int | None, typer.Option(help="Sampled frame width.")] = None,
     descriptor: DescriptorOpt = None,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,7 +14,15 @@ from rich.console import Console
 
 from sabi.acquire.local import VIDEO_SUFFIXES, find_videos
 from sabi.app import Sabi
-from sabi.cli_options import ConfigOpt, DataDirOpt, QuietOpt
+from sabi.cli_options import (
+    ConfigOpt,
+    DataDirOpt,
+    EpisodeOpt,
+    QuietOpt,
+    ShowOpt,
+    TagOpt,
+    VideosArg,
+)
 from sabi.errors import NothingToIndex, PartlyFailed
 from sabi.pipeline.queue import utcnow
 from sabi.pipeline.worker import JobOutcome, stop_on_signals
@@ -25,14 +32,10 @@ err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 
 def enqueue(
-    paths: Annotated[list[Path], typer.Argument(help="Video files or folders (recursive).")],
-    show: Annotated[
-        str | None, typer.Option(help="Show title (default: from the folder/file name).")
-    ] = None,
-    tag: Annotated[str | None, typer.Option(help="Tag to filter searches by.")] = None,
-    episode: Annotated[
-        float | None, typer.Option(help="Episode number (single file only).")
-    ] = None,
+    paths: VideosArg,
+    show: ShowOpt = None,
+    tag: TagOpt = None,
+    episode: EpisodeOpt = None,
     link: Annotated[str | None, typer.Option(help="Link stored with the episode.")] = None,
     config: ConfigOpt = None,
     data_dir: DataDirOpt = None,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, select
+from sqlalchemy import Engine, Select, create_engine, delete, event, func, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -177,15 +177,9 @@ class Catalog:
         episode_id: int | None = None,
         indexed_only: bool = True,
     ) -> list[int]:
-        q = select(Episode.id).join(Show)
+        q = _show_filter(select(Episode.id).join(Show), show, show_id, tag)
         if indexed_only:
             q = q.where(Episode.status == "indexed")
-        if show is not None:
-            q = q.where(Show.title == show)
-        if show_id is not None:
-            q = q.where(Show.id == show_id)
-        if tag is not None:
-            q = q.where(Show.tag == tag)
         if episode_id is not None:
             q = q.where(Episode.id == episode_id)
         with self.session() as s:
@@ -195,13 +189,7 @@ class Catalog:
         self, *, show: str | None = None, show_id: int | None = None, tag: str | None = None
     ) -> list[int]:
         """Ids of the shows a show/tag filter selects (for stores partitioned by show)."""
-        q = select(Show.id)
-        if show is not None:
-            q = q.where(Show.title == show)
-        if show_id is not None:
-            q = q.where(Show.id == show_id)
-        if tag is not None:
-            q = q.where(Show.tag == tag)
+        q = _show_filter(select(Show.id), show, show_id, tag)
         with self.session() as s:
             return list(s.scalars(q))
 
@@ -275,3 +263,14 @@ class Catalog:
                 .order_by(Show.title)
             )
             return [(r[0], r[1], r[2], r[3]) for r in s.execute(q)]
+
+
+def _show_filter[T: Select[Any]](q: T, show: str | None, show_id: int | None, tag: str | None) -> T:
+    """``q`` narrowed to the shows a title, id and tag select (each optional)."""
+    if show is not None:
+        q = q.where(Show.title == show)
+    if show_id is not None:
+        q = q.where(Show.id == show_id)
+    if tag is not None:
+        q = q.where(Show.tag == tag)
+    return q
