@@ -268,6 +268,7 @@ def not_found(outcomes: Sequence[Outcome], thr: float) -> dict[str, float]:
             sum(o.indexed and o.top1_episode for o in ok) / len(ok) if ok else float("nan")
         )
         out["api_not_found"] = float(np.mean([not o.found for o in neg])) if neg else float("nan")
+        out["api_answered"] = float(np.mean([bool(o.found) for o in pos])) if pos else float("nan")
     return out
 
 

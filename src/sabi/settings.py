@@ -162,8 +162,16 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="A best scene below this similarity is answered as 'probably not in the "
-        "library' (found: false; the scenes are still listed). Chosen on the benchmark's "
-        "tuning split for >= 95 % precision (bench/results/accuracy.md).",
+        "library' (found: false; the scenes are still listed). Chosen with min_margin on the "
+        "benchmark's tuning split for >= 95 % precision (bench/results/accuracy.md).",
+    )
+    min_margin: float = Field(
+        0.06,
+        ge=0,
+        le=1,
+        description="... and so is one less than this above the best scene of any other episode: "
+        "a frame of an unindexed episode resembles several indexed ones about equally (same "
+        "locations, same art), a right answer stands out.",
     )
     query_frames: int = Field(8, ge=1, le=64, description="Frames taken from a GIF or video query.")
     max_image_pixels: int = Field(

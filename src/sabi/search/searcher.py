@@ -35,6 +35,9 @@ class Filters:
         return any(v is not None for v in (self.show, self.show_id, self.tag))
 
 
+RUNNER_UP_DEPTH = 10  # scenes grouped before ``limit`` applies, to find the runner-up episode
+
+
 @dataclass(frozen=True)
 class Scope:
     """Where a search may look: the episodes the filters leave and their shows (None: all).
@@ -110,7 +113,11 @@ class Searcher:
         frame_count = self.store.count()
         if scope.empty:
             return SearchResponse(frameCount=frame_count)
-        scenes, images = self._scenes(frames, scope, limit or s.limit, loaded, cut)
+        limit = limit or s.limit
+        # a few more scenes than asked for: "found" compares the best with the next episode's
+        scenes, images = self._scenes(frames, scope, max(limit, RUNNER_UP_DEPTH), loaded, cut)
+        found = clear_answer(scenes, s.min_similarity, s.min_margin)
+        scenes = scenes[:limit]
         views = self.catalog.views({sc.episode_id for sc in scenes})
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in images]
@@ -120,8 +127,7 @@ class Searcher:
         results = [
             scene_result(sc, views[sc.episode_id]) for sc in scenes if sc.episode_id in views
         ]
-        found = bool(results) and results[0].similarity >= s.min_similarity
-        return SearchResponse(frameCount=frame_count, result=results, found=found)
+        return SearchResponse(frameCount=frame_count, result=results, found=found and bool(results))
 
     def scope(self, filters: Filters | None) -> Scope:
         """Where the filters let a search look (everything without filters)."""
@@ -211,6 +217,18 @@ class Searcher:
             for k, per_crop in enumerate(hits)
         ]
         return merge_scenes([scenes, *groups], s.scene_gap, limit), crops
+
+
+def clear_answer(scenes: list[Scene], min_similarity: float, min_margin: float) -> bool:
+    """Whether the best scene is an answer, not just the nearest: similar enough, and clearly
+    above the best scene of any other episode."""
+    if not scenes:
+        return False
+    best = scenes[0]
+    runner_up = max(
+        (sc.similarity for sc in scenes[1:] if sc.episode_id != best.episode_id), default=0.0
+    )
+    return best.similarity >= min_similarity and best.similarity - runner_up >= min_margin
 
 
 def scene_result(sc: Scene, view: EpisodeView) -> SceneResult:
