@@ -222,8 +222,8 @@ def search(
         return
     if not response.found:
         out.print(
-            f"probably not in the library: the closest scene is {response.result[0].similarity:.1%}"
-            " similar, below min_similarity; the closest scenes:"
+            f"probably not in the library: the closest scene ({response.result[0].similarity:.1%})"
+            " is not a clear match (min_similarity, min_margin); the closest scenes:"
         )
     for r in response.result:
         ep = f"ep {r.episode:g}" if isinstance(r.episode, int | float) else r.filename

@@ -57,8 +57,9 @@ class Answer[SceneT: SceneFields](BaseModel):
     error: str = ""
     found: bool = Field(
         False,
-        description="Whether the best scene reaches the min_similarity setting: false means "
-        "the scene is probably not in the library (the closest scenes are still listed).",
+        description="Whether the best scene is a clear match (min_similarity, and min_margin "
+        "above any other episode's best): false means the scene is probably not in the "
+        "library (the closest scenes are still listed).",
     )
     result: list[SceneT] = []
 
