@@ -46,14 +46,15 @@ def server(serve_index: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def index_copy(serve_index: Path, tmp_path: Path) -> Path:
     """A copy of the test index of one's own: usage counted in its database (anonymous
-    searches per address, keys) starts from nothing, whatever other tests searched."""
+    searches per address, keys, the per-minute rate windows) starts from nothing, whatever
+    other tests searched."""
     import shutil
 
     from sqlalchemy import delete
 
     from sabi.catalog import Catalog
     from sabi.catalog.models import ApiUsage
-    from sabi.serve.usage import AnonUsage
+    from sabi.serve.tables import AnonUsage, RateWindow
 
     copy = tmp_path / "index"
     shutil.copytree(serve_index, copy, ignore=shutil.ignore_patterns("previews"))
@@ -61,6 +62,7 @@ def index_copy(serve_index: Path, tmp_path: Path) -> Path:
     with catalog.session() as s:
         s.execute(delete(AnonUsage))
         s.execute(delete(ApiUsage))
+        s.execute(delete(RateWindow))
     catalog.close()
     return copy
 
