@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from fetch_samples import fetch_clips  # noqa: E402
 from media import make_video  # noqa: E402
 from milvus_server import MilvusServer, launch_server  # noqa: E402
-from pg_server import postgres_server  # noqa: E402
+from pg_server import postgres_or_skip  # noqa: E402
 
 from sabi.app import Sabi  # noqa: E402
 
@@ -32,15 +31,8 @@ def shared_media() -> Path:
 
 @pytest.fixture(scope="module")
 def pg_url():
-    """A fresh real PostgreSQL server for a test module (skipped without one, unless CI says
-    SABI_REQUIRE_POSTGRES=1)."""
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as exc:
-        if os.environ.get("SABI_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
-        pytest.skip(str(exc))
+    """A fresh real PostgreSQL server for a test module."""
+    yield from postgres_or_skip()
 
 
 @pytest.fixture(scope="session")

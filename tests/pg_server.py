@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 
 def _bin(name: str) -> str | None:
     found = shutil.which(name)
@@ -76,3 +78,15 @@ def postgres_server() -> Iterator[str]:
         subprocess.run(
             [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
         )
+
+
+def postgres_or_skip() -> Iterator[str]:
+    """A fresh real PostgreSQL server's URL, for a fixture to yield from (skipped without one,
+    unless CI says SABI_REQUIRE_POSTGRES=1)."""
+    try:
+        with postgres_server() as url:
+            yield url
+    except RuntimeError as exc:
+        if os.environ.get("SABI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
+        pytest.skip(str(exc))

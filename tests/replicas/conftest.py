@@ -9,7 +9,6 @@ modules here; each test keeps out of the others' way by calling from addresses o
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS / "serve"))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from pg_server import postgres_server  # noqa: E402
+from pg_server import postgres_or_skip  # noqa: E402
 from replica_calls import ADMIN, RATE_LIMIT, write_config  # noqa: E402
 from serve_live import ServeProcess  # noqa: E402
 
@@ -48,13 +47,7 @@ class Library:
 @pytest.fixture(scope="session")
 def replica_pg() -> Iterator[str]:
     """A PostgreSQL server for the session (the replicas' catalogue)."""
-    try:
-        with postgres_server() as url:
-            yield url
-    except RuntimeError as exc:
-        if os.environ.get("SABI_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL required but unavailable: {exc}")
-        pytest.skip(str(exc))
+    yield from postgres_or_skip()
 
 
 @pytest.fixture(scope="session")
