@@ -139,11 +139,15 @@ class Searcher:
             self.catalog.select_shows(show=show, show_id=show_id, tag=tag),
         )
 
-    def nearest(self, vectors: np.ndarray, scope: Scope) -> list[list[Hit]]:
+    def nearest(
+        self, vectors: np.ndarray, scope: Scope, indexed: set[int] | None = None
+    ) -> list[list[Hit]]:
         """The ``top_k`` stored frames nearest each vector within ``scope``, from indexed
-        episodes only (an episode being indexed or removed has vectors but is not answered)."""
+        episodes only (an episode being indexed or removed has vectors but is not answered).
+        ``indexed``: those episodes, when the caller already read them for this query."""
         hits = self.store.search(vectors, self.settings.top_k, scope.episodes, shows=scope.shows)
-        indexed = self.catalog.indexed_ids()
+        if indexed is None:
+            indexed = self.catalog.indexed_ids()
         return [[h for h in per_frame if h.episode_id in indexed] for per_frame in hits]
 
     def _scenes(
@@ -168,7 +172,8 @@ class Searcher:
         if s.mirror:
             views.append([f.rgb[:, ::-1] for f in frames])
         vectors = self.embedder.embed([rgb for view in views for rgb in view])
-        hits = self.nearest(vectors, scope)
+        indexed = self.catalog.indexed_ids()  # read once per query, regions included
+        hits = self.nearest(vectors, scope, indexed)
         offsets = [f.time for f in frames]
         n = len(frames)
         groups = [
@@ -178,7 +183,7 @@ class Searcher:
         images = [f.rgb for f in frames]
         weak = not scenes or scenes[0].similarity < s.region_below
         if s.regions and weak and loaded is not None and len(loaded) == 1:
-            scenes, crops = self._with_regions(scenes, loaded[0].rgb, cut, scope, limit)
+            scenes, crops = self._with_regions(scenes, loaded[0].rgb, cut, scope, limit, indexed)
             images += crops
         return scenes, images
 
@@ -189,6 +194,7 @@ class Searcher:
         cut: bool,
         scope: Scope,
         limit: int,
+        indexed: set[int],
     ) -> tuple[list[Scene], list[np.ndarray]]:
         """``scenes`` merged with those of the boxes of ``still`` where a video frame may sit
         (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
@@ -208,7 +214,7 @@ class Searcher:
             for r in regions
         ]
         views = crops + [rgb[:, ::-1] for rgb in crops] if s.mirror else crops
-        hits = self.nearest(self.embedder.embed(views), scope)
+        hits = self.nearest(self.embedder.embed(views), scope, indexed)
         groups = [
             [
                 replace(scene, frame=1 + k % len(crops))
