@@ -1,9 +1,11 @@
-"""The moment a result names: the best sampled frame, and with the source at hand the frame.
+"""The moment a result names: placed between the stored samples, and with the source at hand
+the frame itself.
 
 Screenshots are taken between sampling instants (the index holds 2 frames a second), in held
-and in moving shots. Without ``exact`` the answer is the best sampled frame, within half a
-second here; with it, the frame itself: within one frame of the true time, or a frame that is
-pixel for pixel the same (a held picture has no single right time).
+and in moving shots. Without ``exact`` the answer is placed between the best sampled frame and
+its neighbours (sabi.search.moment), within half a second here; with it, the frame itself:
+within one frame of the true time, or a frame that is pixel for pixel the same (a held picture
+has no single right time).
 """
 
 from __future__ import annotations
@@ -67,6 +69,17 @@ def test_sampled_and_exact_moment(sabi, library, name, when):
     assert exact.filename == name
     assert exact.from_ <= exact.at <= exact.to
     _same_or_within_a_frame(library / name, exact.at, t)
+
+
+@pytest.mark.parametrize("when", [12.71, 23.92])
+def test_late_in_a_run_the_moment_is_placed_towards_the_next_sample(sabi, library, when):
+    """Late in a kept frame's run (12.0 s and 23.0 s stand for the frames after them), the kept
+    frame is more than half a second away; the stored neighbours place the moment nearer."""
+    t, rgb = frame_at(library / WEBM, when)
+    result = sabi.search(screenshot(rgb, width=640, quality=40), exact=False).result[0]
+    assert result.filename == WEBM
+    assert abs(result.at - t) < 0.5, (t, result)
+    assert result.from_ <= result.at <= result.to
 
 
 def test_exact_is_the_setting_default(library):

@@ -85,8 +85,8 @@ def make_server(serve_index: Path) -> Iterator[Callable[..., LiveServer]]:
 @pytest.fixture(scope="session")
 def bunny_frame(shared_media: Path) -> tuple[float, bytes]:
     """A phone-style screenshot (letterboxed, scaled, JPEG q40) of episode 1 at 12.34 s (the
-    README's demo moment), early in the held 12-16 s shot: a search without the source names
-    the shot's first sampled frame, 12.0 s (see tests/search/test_exact_moment.py)."""
+    README's demo moment), early in the held 12-16 s shot: a search without the source places
+    it between the shot's sampled frames (see tests/search/test_exact_moment.py)."""
     from media import frame_at, screenshot
 
     t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 12.34)

@@ -163,6 +163,18 @@ def test_times_survive_exactly(store):
         assert (hits[0].start, hits[0].end) == (starts[i], ends[i])
 
 
+def test_around_gives_the_frames_near_a_time(store, library):
+    """What placing a moment reads: the frames that start in the range, in time order, and
+    nothing of other episodes or outside it."""
+    vectors, starts, ends = store.around(8, 8 + 10 * STEP, 8 + 13 * STEP)
+    np.testing.assert_allclose(starts, 8 + STEP * np.arange(10, 14), atol=1e-4)
+    np.testing.assert_allclose(ends, starts + STEP, atol=1e-4)
+    assert np.abs(vectors - library[8][10:14]).max() < 4e-3
+    assert len(store.around(8, 10_000.0, 10_001.0)[0]) == 0
+    empty = store.around(12345, 0.0, 1e6)
+    assert empty[0].shape == (0, DIM) and len(empty[1]) == len(empty[2]) == 0
+
+
 def test_vectors_give_an_episode_back_in_time_order(store, library):
     """What an export reads: the stored frames (decoded where the store quantises), their
     times, in order; adding them to another store gives the same answers."""

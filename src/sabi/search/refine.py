@@ -76,7 +76,7 @@ class Refiner:
         """The scene with ``at`` on the best frame of the source, or unchanged when the source
         cannot be read."""
         step = 1.0 / self.rate
-        kept = scene.at + scene.offset  # the best hit's kept frame, in episode time
+        kept = scene.at + scene.offset if scene.kept is None else scene.kept
         mid = kept + scene.held / 2
         lo = max(0.0, scene.start - step, mid - WINDOW / 2)
         hi = min(scene.end + step, mid + WINDOW / 2)

@@ -14,8 +14,9 @@ frame's similarity.
 A scene's ``at`` is the time of its best-scoring hit, the kept frame's own time shifted back by
 its query frame's offset: the sampled frame that looks most like the query, not the middle of
 the run (a run can span a whole held shot, and its middle is then seconds away). ``from``/``to``
-stay the whole run, honestly: a held shot answers a range. ``sabi.search.refine`` can then
-narrow ``at`` to the exact frame where the source video is at hand.
+stay the whole run, honestly: a held shot answers a range. ``sabi.search.moment`` then places
+``at`` between the kept frame and its stored neighbours, and ``sabi.search.refine`` can narrow
+it to the exact frame where the source video is at hand.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Scene:
     frame: int = 0  # which query frame made the best hit (for refining ``at``)
     offset: float = 0.0  # that frame's time in the query clip (s)
     held: float = 0.0  # how long the best hit's kept frame stands for (its deduplicated run, s)
+    kept: float | None = None  # that kept frame's own time (episode time); None: at + offset
 
 
 @dataclass
@@ -104,6 +106,7 @@ def group_scenes(
             frame=c.frame,
             offset=c.offset,
             held=c.held,
+            kept=c.at + c.offset,
         )
         for episode_id, cs in clusters.items()
         for c in cs

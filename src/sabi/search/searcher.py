@@ -18,6 +18,7 @@ from sabi.prepare.query import (
 )
 from sabi.prepare.regions import propose_regions
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
+from sabi.search.moment import place_scenes
 from sabi.search.refine import Refiner
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
 from sabi.settings import Settings
@@ -35,7 +36,19 @@ class Filters:
         return any(v is not None for v in (self.show, self.show_id, self.tag))
 
 
-RUNNER_UP_DEPTH = 10  # scenes grouped before ``limit`` applies, to find the runner-up episode
+RUNNER_UP_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Match:
+    """A query's scenes, with the prepared images searched and their vectors (one row per
+    view: the image, and its mirror image when mirrored views are searched)."""
+
+    scenes: list[Scene]
+    images: list[np.ndarray]
+    vectors: list[
+        np.ndarray
+    ]  # scenes grouped before ``limit`` applies, to find the runner-up episode
 
 
 @dataclass(frozen=True)
@@ -115,12 +128,14 @@ class Searcher:
             return SearchResponse(frameCount=frame_count)
         limit = limit or s.limit
         # a few more scenes than asked for: "found" compares the best with the next episode's
-        scenes, images = self._scenes(frames, scope, max(limit, RUNNER_UP_DEPTH), loaded, cut)
-        found = clear_answer(scenes, s.min_similarity, s.min_margin)
-        scenes = scenes[:limit]
+        match = self._scenes(frames, scope, max(limit, RUNNER_UP_DEPTH), loaded, cut)
+        found = clear_answer(match.scenes, s.min_similarity, s.min_margin)
+        scenes = place_scenes(
+            match.scenes[:limit], match.vectors, self.store, 1 / s.rate, s.dedupe_max_span
+        )
         views = self.catalog.views({sc.episode_id for sc in scenes})
         if s.exact_at if exact is None else exact:
-            queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in images]
+            queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in match.images]
             paths = {i: v.path for i, v in views.items()}
             scenes = self.refiner.scenes(scenes, queries, paths)
         # a scene whose episode was removed between search and lookup is left out
@@ -157,7 +172,7 @@ class Searcher:
         limit: int,
         loaded: list[QueryFrame] | None = None,
         cut: bool = False,
-    ) -> tuple[list[Scene], list[np.ndarray]]:
+    ) -> Match:
         """Scenes for the query, and for its mirror image when ``mirror`` is on: the two are
         grouped apart (a mirrored frame is another view, not another moment) and merged.
 
@@ -165,8 +180,9 @@ class Searcher:
         boxes where a frame may sit inside it, cut from ``loaded`` (the frames before
         preparing): see ``_with_regions``. A strong answer costs one embedding, as before.
 
-        Also returns the prepared images searched: ``Scene.frame`` indexes them, so the exact
-        moment is looked for with the picture that matched (a box, not the whole meme)."""
+        Also keeps the prepared images searched and their vectors: ``Scene.frame`` indexes
+        them, so the moment is placed and looked for with the picture that matched (a box, not
+        the whole meme)."""
         s = self.settings
         views = [[f.rgb for f in frames]]
         if s.mirror:
@@ -180,33 +196,32 @@ class Searcher:
             group_scenes(hits[i * n : (i + 1) * n], offsets, s.scene_gap) for i in range(len(views))
         ]
         scenes = merge_scenes(groups, s.scene_gap, limit)
-        images = [f.rgb for f in frames]
+        match = Match(scenes, [f.rgb for f in frames], [vectors[j::n] for j in range(n)])
         weak = not scenes or scenes[0].similarity < s.region_below
         if s.regions and weak and loaded is not None and len(loaded) == 1:
-            scenes, crops = self._with_regions(scenes, loaded[0].rgb, cut, scope, limit, indexed)
-            images += crops
-        return scenes, images
+            return self._with_regions(match, loaded[0].rgb, cut, scope, limit, indexed)
+        return match
 
     def _with_regions(
         self,
-        scenes: list[Scene],
+        match: Match,
         still: np.ndarray,
         cut: bool,
         scope: Scope,
         limit: int,
         indexed: set[int],
-    ) -> tuple[list[Scene], list[np.ndarray]]:
-        """``scenes`` merged with those of the boxes of ``still`` where a video frame may sit
+    ) -> Match:
+        """``match``'s scenes merged with those of the boxes of ``still`` where a video frame may sit
         (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
         cut from the image as loaded (not the copy scaled for the whole-image search), prepared
         like any query, embedded in one batch and searched in one call; each is grouped on its
         own, since they are other views of one moment, not frames of a clip. A box's scenes
-        name it as query image ``1 + i`` (after the whole still); the prepared boxes are
-        returned beside the scenes."""
+        name it as query image ``1 + i`` (after the whole still); the prepared boxes and
+        their vectors join the match's."""
         s = self.settings
         regions = propose_regions(still, s.max_regions)
         if not regions:
-            return scenes, []
+            return match
         crops = [
             prepare_query_frames(
                 [QueryFrame(0.0, r.crop(still))], s.resolution, cut, s.black_level
@@ -214,7 +229,8 @@ class Searcher:
             for r in regions
         ]
         views = crops + [rgb[:, ::-1] for rgb in crops] if s.mirror else crops
-        hits = self.nearest(self.embedder.embed(views), scope, indexed)
+        vectors = self.embedder.embed(views)
+        hits = self.nearest(vectors, scope, indexed)
         groups = [
             [
                 replace(scene, frame=1 + k % len(crops))
@@ -222,7 +238,11 @@ class Searcher:
             ]
             for k, per_crop in enumerate(hits)
         ]
-        return merge_scenes([scenes, *groups], s.scene_gap, limit), crops
+        return Match(
+            merge_scenes([match.scenes, *groups], s.scene_gap, limit),
+            match.images + crops,
+            match.vectors + [vectors[k :: len(crops)] for k in range(len(crops))],
+        )
 
 
 def clear_answer(scenes: list[Scene], min_similarity: float, min_margin: float) -> bool:

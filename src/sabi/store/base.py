@@ -65,6 +65,14 @@ class VectorStore(Protocol):
         keeps vectors quantised (the embedded one keeps int8) returns them decoded."""
         ...
 
+    def around(
+        self, episode_id: int, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The episode's stored frames that start within [lo, hi], as ``vectors`` returns
+        them: the few samples around a match, which place its moment between them
+        (sabi.search.moment). Cheap: a search reads them for its best scenes."""
+        ...
+
     def episode_ids(self) -> set[int]:
         """Episodes that have vectors stored (for reconciling with the SQL catalogue)."""
         ...

@@ -331,6 +331,18 @@ class FaissStore:
     def vectors(self, episode_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Read from the episode's segment file (the one durable copy), decoded from int8:
         importing them again encodes the very same codes."""
+        return self._rows(episode_id, -np.inf, np.inf)
+
+    def around(
+        self, episode_id: int, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """From the memory-mapped segment: only the rows in range are decoded."""
+        return self._rows(episode_id, lo, hi)
+
+    def _rows(
+        self, episode_id: int, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The episode's rows starting within [lo, hi], in time order."""
         for _ in range(3):  # the writer may replace the segment between listing and reading
             names = [n for n, ep in self._present().items() if ep == episode_id]
             if not names:
@@ -339,11 +351,13 @@ class FaissStore:
                 codes, starts, ends = read_segment(self.segments, names[0])
             except FileNotFoundError:
                 continue
-            order = np.argsort(starts, kind="stable")
+            starts = np.asarray(starts, np.float32)
+            rows = np.flatnonzero((starts >= lo) & (starts <= hi))
+            rows = rows[np.argsort(starts[rows], kind="stable")]
             return (
-                decode(np.asarray(codes)[order], self.scale),
-                np.asarray(starts, np.float32)[order],
-                np.asarray(ends, np.float32)[order],
+                decode(np.asarray(codes[rows]), self.scale),
+                starts[rows],
+                np.asarray(ends, np.float32)[rows],
             )
         return np.zeros((0, self.dim), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)
 

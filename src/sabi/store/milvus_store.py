@@ -340,6 +340,24 @@ class MilvusStore:
                 rows.extend(batch)
         finally:
             it.close()
+        return self._in_time_order(rows)
+
+    def around(
+        self, episode_id: int, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One filtered query, at the searches' consistency level (a handful of rows)."""
+        rows = self._client.query(
+            self.collection,
+            filter=f"episode_id == {int(episode_id)} and start >= {float(lo)!r} "
+            f"and start <= {float(hi)!r}",
+            output_fields=["start", "end", "vector"],
+            consistency_level=self.consistency,
+        )
+        return self._in_time_order(rows)
+
+    def _in_time_order(
+        self, rows: list[dict[str, Any]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows.sort(key=lambda r: (float(r["start"]), float(r["end"])))
         vectors = np.array([r["vector"] for r in rows], np.float32).reshape(len(rows), self.dim)
         starts = np.array([r["start"] for r in rows], np.float32)
