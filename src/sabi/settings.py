@@ -230,8 +230,9 @@ class Settings(BaseSettings):
         "full frame rate and compare its frames with the query (`sabi search --exact`, "
         "`?exact=1`). Off by default for its cost: a few seconds decoded and 25-40 frames "
         "embedded, 0.4-0.8 s of one CPU core per search where a plain one takes ~20 ms "
-        "(measured on the demo's clips). Off, `at` is the best-matching sampled frame: within "
-        "a sampling step in moving shots, anywhere in from-to in a held one.",
+        "(measured on the demo's clips). Off, `at` is placed between the best-matching sampled "
+        "frame and its stored neighbours: within a sampling step or so in moving shots, "
+        "anywhere in from-to in a held one.",
     )
 
     # --- serve

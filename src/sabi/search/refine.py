@@ -14,6 +14,14 @@ WINDOW seconds around the run. What it costs: decoding those seconds, and embedd
 frames spread evenly over them, then finer passes beside the best (about 25-40 frames in all,
 never more than MAX_FRAMES). Only the first scene and those scoring within NEAR of it are
 refined; the rest keep their sampled ``at``. A missing or unreadable file keeps it too.
+
+Embeddings are made to ignore small differences, so in a slow pan neighbouring frames score
+alike and the edit (JPEG, subtitles) picks among them. Where the query is framed like the video
+(its grey thumbnail correlates with a frame's at SHARP or more), the REACH frames each side of
+the embedding's choice are compared pixel by pixel and the best correlating one is taken
+(``sharpen``). A query framed otherwise (a player window, a crop) keeps the embedding's choice:
+on the tuning split, correlating the proposed boxes of a player window instead moved answers
+in pans (a box a few pixels off matches a neighbouring frame of the pan best).
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from sabi.describe.base import Embedder
 from sabi.errors import VideoError
@@ -41,6 +50,9 @@ WINDOW = 5.0  # seconds: the longest run (dedupe_max_span, 4 s by default) plus 
 MAX_FRAMES = 96  # frames embedded per refined scene, at most
 COARSE = 32  # frames of the first, even pass over the window
 NEAR = 0.02  # scenes this close to the best one's similarity are refined too
+REACH = 12  # frames each side of the embedding's choice that pixels may settle between
+SHARP = 0.9  # pixel correlation from which query and frame are framed alike
+THUMB = (64, 36)  # grey thumbnail the pixels are compared on
 
 
 @dataclass(frozen=True)
@@ -87,12 +99,13 @@ class Refiner:
             return scene
         if not frames:
             return scene
-        best = self._best(frames, self.embedder.embed(list(query)))
+        i = self._best(frames, self.embedder.embed(list(query)))
+        best = frames[sharpen(frames, i, query)].time
         at = max(0.0, best - scene.offset)
         return replace(scene, at=at, start=min(scene.start, best), end=max(scene.end, best))
 
-    def _best(self, frames: list[SampledFrame], query: np.ndarray) -> float:
-        """The time of the frame most like the query: an even pass over the window, then
+    def _best(self, frames: list[SampledFrame], query: np.ndarray) -> int:
+        """The frame most like the query: an even pass over the window, then
         passes at finer strides beside the best so far (similarity rises smoothly towards
         the right frame within a shot), down to single frames."""
         stride = max(1, math.ceil(len(frames) / COARSE))
@@ -105,8 +118,7 @@ class Refiner:
             room = MAX_FRAMES - len(scores)
             self._score(frames, [k for k in near if k not in scores][:room], query, scores)
             stride = finer
-        i = max(scores, key=lambda k: (scores[k], -k))
-        return frames[i].time
+        return max(scores, key=lambda k: (scores[k], -k))
 
     def _score(
         self,
@@ -133,3 +145,25 @@ def _video_crop(path: str, _size: int, _mtime: int, width: int, level: int) -> C
     """The border crop indexing chose for this file (decided again the same way: a dozen seeks,
     so remembered per file version)."""
     return probe_crop(Path(path), width, level)
+
+
+def sharpen(frames: list[SampledFrame], i: int, query: Sequence[np.ndarray]) -> int:
+    """The frame within REACH of ``i`` whose grey thumbnail correlates best with the query's
+    (any of its views), where that reaches SHARP; else ``i``. Equal correlations (a held
+    picture) keep the frame nearest ``i``."""
+    wanted = [_thumb(rgb) for rgb in query]
+    near = range(max(0, i - REACH), min(len(frames), i + REACH + 1))
+    corr = {k: max(float((_thumb(frames[k].rgb) * w).sum()) for w in wanted) for k in near}
+    best = max(corr, key=lambda k: (round(corr[k], 4), -abs(k - i)))
+    return best if corr[best] >= SHARP else i
+
+
+def _thumb(rgb: np.ndarray) -> np.ndarray:
+    """Zero-mean, unit-norm grey thumbnail: its dot product with another is their correlation."""
+    grey = np.asarray(
+        Image.fromarray(np.ascontiguousarray(rgb)).convert("L").resize(THUMB, Image.Resampling.BOX),
+        np.float32,
+    )
+    grey -= grey.mean()
+    norm = float(np.linalg.norm(grey))
+    return grey / norm if norm > 0 else grey

@@ -331,18 +331,6 @@ class FaissStore:
     def vectors(self, episode_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Read from the episode's segment file (the one durable copy), decoded from int8:
         importing them again encodes the very same codes."""
-        return self._rows(episode_id, -np.inf, np.inf)
-
-    def around(
-        self, episode_id: int, lo: float, hi: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """From the memory-mapped segment: only the rows in range are decoded."""
-        return self._rows(episode_id, lo, hi)
-
-    def _rows(
-        self, episode_id: int, lo: float, hi: float
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The episode's rows starting within [lo, hi], in time order."""
         for _ in range(3):  # the writer may replace the segment between listing and reading
             names = [n for n, ep in self._present().items() if ep == episode_id]
             if not names:
@@ -351,15 +339,24 @@ class FaissStore:
                 codes, starts, ends = read_segment(self.segments, names[0])
             except FileNotFoundError:
                 continue
-            starts = np.asarray(starts, np.float32)
-            rows = np.flatnonzero((starts >= lo) & (starts <= hi))
-            rows = rows[np.argsort(starts[rows], kind="stable")]
+            order = np.argsort(starts, kind="stable")
             return (
-                decode(np.asarray(codes[rows]), self.scale),
-                starts[rows],
-                np.asarray(ends, np.float32)[rows],
+                decode(np.asarray(codes)[order], self.scale),
+                np.asarray(starts, np.float32)[order],
+                np.asarray(ends, np.float32)[order],
             )
-        return np.zeros((0, self.dim), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)
+        return _no_frames(self.dim)
+
+    def around(
+        self, episode_id: int, lo: float, hi: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """From the rows held for search (what the search that asks has just seen)."""
+        with self._lock:
+            self._sync()
+            for name in self._mem.segments:
+                if segment_episode(name) == episode_id:
+                    return self._mem.frames(name, lo, hi)
+        return _no_frames(self.dim)
 
     def count(self) -> int:
         with self._lock:
@@ -401,3 +398,7 @@ class FaissStore:
             self.flush()
         except OSError as exc:
             log.warning("could not save the index cache: %s", exc)
+
+
+def _no_frames(dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros((0, dim), np.float32), np.zeros(0, np.float32), np.zeros(0, np.float32)

@@ -79,6 +79,11 @@ class Rows:
             if r >= 0
         ]
 
+    def spans(self, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) of rows ``first`` to ``first + count``."""
+        self._settle()
+        return self._start[first : first + count], self._end[first : first + count]
+
     def __len__(self) -> int:
         return len(self._ep) + sum(len(p[0]) for p in self._parts)
 
@@ -229,6 +234,14 @@ class MemoryIndex:
         if self.exact.ntotal == 0:
             return np.zeros((0, self.dim), np.float32)
         return decode((self._raw()[rows] ^ np.uint8(0x80)).view(np.int8), self.scale)
+
+    def frames(self, name: str, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Segment ``name``'s rows that start within [lo, hi], in time order, decoded."""
+        first, count = self.segments[name]
+        starts, ends = self.rows.spans(first, count)
+        picked = np.flatnonzero((starts >= lo) & (starts <= hi))
+        picked = picked[np.argsort(starts[picked], kind="stable")]
+        return self.vectors(first + picked), starts[picked], ends[picked]
 
     def similarities(self, rows: np.ndarray, query: np.ndarray) -> np.ndarray:
         """Exact similarity of ``query`` to ``rows``, straight from the stored bytes: a code

@@ -1,0 +1,51 @@
+"""The exact moment's last step (sabi.search.refine.sharpen): among frames the embedding scores
+alike, the pixels settle which one the query is, but only when the query is framed like them."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+from sabi.prepare.decode import SampledFrame
+from sabi.search.refine import sharpen
+
+FPS = 24
+
+
+def panning(frames: int = 30, width: int = 224, height: int = 126) -> list[SampledFrame]:
+    """A slow pan over a smooth random landscape: each frame two pixels on from the last."""
+    rng = np.random.default_rng(5)
+    coarse = rng.integers(0, 256, (height // 6, (width + 2 * frames) // 6, 3), np.uint8)
+    scene = np.asarray(
+        Image.fromarray(coarse).resize((width + 2 * frames, height), Image.Resampling.BICUBIC)
+    )
+    return [SampledFrame(k / FPS, scene[:, 2 * k : 2 * k + width].copy()) for k in range(frames)]
+
+
+def jpeg(rgb: np.ndarray, quality: int = 30) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("RGB"))
+
+
+def test_the_pixels_pick_the_frame_the_embedding_missed():
+    frames = panning()
+    query = jpeg(frames[17].rgb)
+    assert sharpen(frames, 12, [query]) == 17
+    # either view may be the one that matches (a mirrored query searched both ways)
+    assert sharpen(frames, 12, [query[:, ::-1], query]) == 17
+
+
+def test_a_query_framed_otherwise_keeps_the_embeddings_choice():
+    frames = panning()
+    inner = frames[17].rgb[20:100, 40:180]  # a crop: the thumbnails do not line up
+    zoomed = np.asarray(Image.fromarray(inner).resize((224, 126)))
+    assert sharpen(frames, 12, [zoomed]) == 12
+
+
+def test_a_held_picture_keeps_the_frame_nearest_the_choice():
+    still = panning()[3].rgb
+    frames = [SampledFrame(k / FPS, still) for k in range(30)]
+    assert sharpen(frames, 9, [jpeg(still)]) == 9
