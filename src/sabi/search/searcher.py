@@ -36,7 +36,7 @@ class Filters:
         return any(v is not None for v in (self.show, self.show_id, self.tag))
 
 
-RUNNER_UP_DEPTH = 10
+RUNNER_UP_DEPTH = 10  # scenes grouped before ``limit`` applies, to find the runner-up episode
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,7 @@ class Match:
 
     scenes: list[Scene]
     images: list[np.ndarray]
-    vectors: list[
-        np.ndarray
-    ]  # scenes grouped before ``limit`` applies, to find the runner-up episode
+    vectors: list[np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -211,8 +209,8 @@ class Searcher:
         limit: int,
         indexed: set[int],
     ) -> Match:
-        """``match``'s scenes merged with those of the boxes of ``still`` where a video frame may sit
-        (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
+        """``match``'s scenes merged with those of the boxes of ``still`` where a video frame
+        may sit (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
         cut from the image as loaded (not the copy scaled for the whole-image search), prepared
         like any query, embedded in one batch and searched in one call; each is grouped on its
         own, since they are other views of one moment, not frames of a clip. A box's scenes
