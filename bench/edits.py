@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from sabi.prepare.screens import perspective_coefficients
+
 Rng = np.random.Generator
 EditFn = Callable[[Image.Image, Rng], Image.Image]
 
@@ -435,6 +437,55 @@ def pasted(img: Image.Image, rng: Rng) -> Image.Image:
     return canvas
 
 
+def screen_photo(img: Image.Image, rng: Rng) -> Image.Image:
+    """A phone photo of a monitor: the picture with a dark bezel seen at an angle (corners
+    moved up to 6 % of its width), over a blurred background, with moire, a glare, noise and a
+    little blur."""
+    pic = _fit(_rgb(img), 900)
+    bezel = int(rng.integers(10, 28))
+    monitor = Image.new("RGB", (pic.width + 2 * bezel, pic.height + 2 * bezel), (20, 20, 22))
+    monitor.paste(pic, (bezel, bezel))
+    portrait = rng.random() < 0.4
+    size = (1080, 1440) if portrait else (1440, 1080)
+    canvas = _background(size, rng).filter(ImageFilter.GaussianBlur(6))
+    W, H = size
+    width = W * float(rng.uniform(0.85, 0.98) if portrait else rng.uniform(0.7, 0.92))
+    height = width * monitor.height / monitor.width
+    cx = W / 2 + float(rng.uniform(-0.05, 0.05)) * W
+    cy = H / 2 + float(rng.uniform(-0.08, 0.08)) * H
+    j = 0.06 * width
+    quad = [
+        (
+            cx + sx * width / 2 + float(rng.uniform(-j, j)),
+            cy + sy * height / 2 + float(rng.uniform(-j, j)),
+        )
+        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    ]
+    src = [
+        (0.0, 0.0),
+        (float(monitor.width), 0.0),
+        (float(monitor.width), float(monitor.height)),
+        (0.0, float(monitor.height)),
+    ]
+    coeffs = perspective_coefficients(quad, src)
+    canvas.paste(
+        monitor.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC),
+        (0, 0),
+        Image.new("L", monitor.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs),
+    )
+    a = np.asarray(canvas, np.float32)
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    theta, period = float(rng.uniform(0, np.pi)), float(rng.uniform(3, 7))
+    wave = np.sin(2 * np.pi * (xx * np.cos(theta) + yy * np.sin(theta)) / period)
+    a *= (1 + float(rng.uniform(0.03, 0.08)) * wave)[..., None]
+    gx, gy = float(rng.uniform(0, W)), float(rng.uniform(0, H))
+    glare = np.exp(-((xx - gx) ** 2 + (yy - gy) ** 2) / (2 * (0.25 * W) ** 2))
+    a += float(rng.uniform(30, 80)) * glare[..., None]
+    a += rng.normal(0, float(rng.uniform(3, 8)), a.shape)
+    out = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    return out.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.6, 1.4))))
+
+
 def typical(img: Image.Image, rng: Rng) -> Image.Image:
     """What a shared screenshot often is: a player window, subtitles, 960 wide, JPEG 75."""
     return _fit(player(subtitles(img, rng), rng), 960)
@@ -483,6 +534,14 @@ EDITS: dict[str, Edit] = {
             "composite",
             "pasted small (30-45 % of the width) into an unrelated image",
             pasted,
+        ),
+        Edit(
+            "screen_photo",
+            "composite",
+            "phone photo of a monitor at an angle: bezel, background, moire, glare; JPEG 85",
+            screen_photo,
+            "JPEG",
+            {"quality": 85},
         ),
         Edit(
             "typical",

@@ -1,5 +1,6 @@
 """Pictures with a video frame inside them, built at a known place: a frame pasted small into a
-photo-like picture, a portrait phone screenshot of an app playing it."""
+photo-like picture, a portrait phone screenshot of an app playing it, a photo of a monitor
+taken at an angle."""
 
 from __future__ import annotations
 
@@ -59,6 +60,34 @@ def phone_screenshot(frame: np.ndarray, *, dark: bool = False) -> tuple[np.ndarr
         d.text((160, cy), f"@viewer_{i}", fill=(128, 128, 128), font_size=32)
         d.text((160, cy + 46), "this scene gets me every time", fill=fg, font_size=38)
     return np.asarray(img), (0, y0, W, y0 + ph)
+
+
+def screen_photo(
+    frame: np.ndarray, corners: tuple[tuple[float, float], ...], size: tuple[int, int] = (1280, 960)
+) -> np.ndarray:
+    """A monitor showing ``frame`` photographed at an angle: the frame with a dark bezel, warped
+    so the bezel's outside lands on ``corners`` (TL, TR, BR, BL, pixels of the photo), over a
+    photo-like background, with a soft glare and sensor noise."""
+    from sabi.prepare.screens import perspective_coefficients
+
+    h, w = frame.shape[:2]
+    bezel = max(6, w // 40)
+    monitor = Image.new("RGB", (w + 2 * bezel, h + 2 * bezel), (22, 22, 24))
+    monitor.paste(Image.fromarray(frame), (bezel, bezel))
+    mw, mh = monitor.size
+    src = [(0.0, 0.0), (float(mw), 0.0), (float(mw), float(mh)), (0.0, float(mh))]
+    coeffs = perspective_coefficients(list(corners), src)
+    warped = monitor.transform(size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BICUBIC)
+    mask = Image.new("L", monitor.size, 255).transform(size, Image.Transform.PERSPECTIVE, coeffs)
+    photo = Image.fromarray(photo_like(*size, seed=3))
+    photo.paste(warped, (0, 0), mask)
+    rng = np.random.default_rng(4)
+    yy, xx = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float32)
+    glare = 40 * np.exp(
+        -((xx - 0.7 * size[0]) ** 2 + (yy - 0.3 * size[1]) ** 2) / (0.08 * size[0] ** 2)
+    )
+    out = np.asarray(photo, np.float32) + glare[..., None] + rng.normal(0, 4, (size[1], size[0], 3))
+    return np.clip(out, 0, 255).astype(np.uint8)
 
 
 def iou(a: Box | tuple[float, ...], b: Box | tuple[float, ...]) -> float:

@@ -207,13 +207,15 @@ class Settings(BaseSettings):
         "the boxes where a video frame may sit inside it (a picture pasted into a meme, an app's "
         "player, a browser window). Costs about 10 ms to find the boxes, then one batch "
         "embedding of up to max_regions crops (about 20 ms of one core each with "
-        "sscd_distilled) and one store search; a strong match costs nothing more.",
+        "sscd_distilled) and one store search. When it is not yet found (below "
+        "min_similarity), a screen photographed at an angle is looked for too (10-40 ms) and, "
+        "straightened, searched the same way. A strong match costs nothing more.",
     )
     region_below: float = Field(
         0.5,
         ge=0,
         le=1,
-        description="Try regions only when the whole image's best similarity is below this "
+        description="Try the boxes only when the whole image's best similarity is below this "
         "(right answers to plain and edited screenshots score 0.7-0.96, best wrong ones under "
         "0.45: bench/results/accuracy.md).",
     )

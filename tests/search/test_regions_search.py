@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from composites import paste, phone_screenshot, photo_like
+from composites import paste, phone_screenshot, photo_like, screen_photo
 from media import frame_at, screenshot
 from PIL import Image
 
@@ -70,6 +70,23 @@ def test_a_frame_inside_a_larger_picture_is_found(lib, shared_media, build):
     whole = plain.result[0]
     right = whole.filename == CLIP and abs(whole.at - t) <= 1.0
     assert not right or whole.similarity < best.similarity - 0.2, (whole, best)
+
+
+def test_a_screen_photographed_at_an_angle_is_straightened(lib, shared_media):
+    """The whole photo matches weakly (bezel, background, keystone); the straightened screen,
+    searched beside it, matches much better and is found. Screens are looked for whenever the
+    answer is not yet found, whatever ``region_below`` (which gates the level boxes: off here,
+    so only the screen can help)."""
+    t, rgb = frame_at(shared_media / CLIP, 3.0)
+    corners = ((150.0, 190.0), (1130.0, 120.0), (1150.0, 760.0), (120.0, 820.0))
+    query = _png(screen_photo(rgb, corners))
+    on, calls = _search(lib, query, regions=True, region_below=0.0)
+    off, _ = _search(lib, query, regions=False)
+    best, whole = on.result[0], off.result[0]
+    assert best.filename == CLIP and abs(best.at - t) <= 1.0, (best, t)
+    assert len(calls) == 2 and calls[1] >= 1
+    assert best.similarity > whole.similarity + 0.1, (whole.similarity, best.similarity)
+    assert on.found and not off.found
 
 
 def test_a_plain_screenshot_costs_one_embedding_and_is_unchanged(lib, shared_media):

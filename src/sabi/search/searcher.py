@@ -16,7 +16,8 @@ from sabi.prepare.query import (
     load_query,
     prepare_query_frames,
 )
-from sabi.prepare.regions import propose_regions
+from sabi.prepare.regions import Region, propose_regions
+from sabi.prepare.screens import Screen, find_screens
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
 from sabi.search.moment import place_scenes
 from sabi.search.refine import Refiner
@@ -176,7 +177,8 @@ class Searcher:
 
         A still image whose best scene is weak (``region_below``) is searched again in the
         boxes where a frame may sit inside it, cut from ``loaded`` (the frames before
-        preparing): see ``_with_regions``. A strong answer costs one embedding, as before.
+        preparing), and one not yet found (``min_similarity``) in the tilted screens it may
+        show, straightened: see ``_with_regions``. A strong answer costs one embedding.
 
         Also keeps the prepared images searched and their vectors: ``Scene.frame`` indexes
         them, so the moment is placed and looked for with the picture that matched (a box, not
@@ -195,9 +197,10 @@ class Searcher:
         ]
         scenes = merge_scenes(groups, s.scene_gap, limit)
         match = Match(scenes, [f.rgb for f in frames], [vectors[j::n] for j in range(n)])
-        weak = not scenes or scenes[0].similarity < s.region_below
-        if s.regions and weak and loaded is not None and len(loaded) == 1:
-            return self._with_regions(match, loaded[0].rgb, cut, scope, limit, indexed)
+        best = scenes[0].similarity if scenes else 0.0
+        if s.regions and best < s.min_similarity and loaded is not None and len(loaded) == 1:
+            boxes = best < s.region_below
+            return self._with_regions(match, loaded[0].rgb, cut, scope, limit, indexed, boxes)
         return match
 
     def _with_regions(
@@ -208,16 +211,21 @@ class Searcher:
         scope: Scope,
         limit: int,
         indexed: set[int],
+        boxes: bool = True,
     ) -> Match:
         """``match``'s scenes merged with those of the boxes of ``still`` where a video frame
-        may sit (sabi.prepare.regions): a picture pasted into a meme, an app's player. The boxes are
+        may sit (sabi.prepare.regions; only when ``boxes``) and of the screens photographed at
+        an angle in it, straightened (sabi.prepare.screens): a picture pasted into a meme, an
+        app's player, a photo of a monitor. The boxes are
         cut from the image as loaded (not the copy scaled for the whole-image search), prepared
         like any query, embedded in one batch and searched in one call; each is grouped on its
         own, since they are other views of one moment, not frames of a clip. A box's scenes
         name it as query image ``1 + i`` (after the whole still); the prepared boxes and
         their vectors join the match's."""
         s = self.settings
-        regions = propose_regions(still, s.max_regions)
+        regions: list[Region | Screen] = [*find_screens(still, min(2, s.max_regions))]
+        if boxes:
+            regions += propose_regions(still, s.max_regions - len(regions))
         if not regions:
             return match
         crops = [
