@@ -373,6 +373,28 @@ os._exit(0)  # no close, no atexit: as if killed
         store.close()
 
 
+def test_milvus_lite_loads_again_after_its_index_file_was_cut_short(tmp_path):
+    """Lite writes a sealed segment's index file in the background: a process killed meanwhile
+    leaves it empty, and the folder no longer loads ("No data left in file"). The rows are
+    whole, so opening builds the index again."""
+    db = tmp_path / "milvus.db"
+    vectors = episode(seed=9, frames=30)
+    store = MilvusStore(str(db), DIM, collection="frames")
+    add_episode(store, 7, vectors)
+    store.close()
+    index_files = list(db.rglob("*.idx"))
+    assert index_files, "Milvus Lite's folder layout changed: no index file to cut short"
+    for path in index_files:
+        path.write_bytes(b"")
+    store = MilvusStore(str(db), DIM, collection="frames")
+    try:
+        assert store.count() == 30
+        (hits,) = store.search(vectors[12:13], k=1)
+        assert (hits[0].episode_id, hits[0].start) == (7, 12 * STEP)
+    finally:
+        store.close()
+
+
 @pytest.mark.milvus_server
 def test_milvus_server_keeps_an_add_when_it_is_killed(private_milvus_server):
     """A server holds inserted rows in its write-ahead log, so ``add`` does not flush there;

@@ -24,13 +24,14 @@ import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pymilvus import DataType, MilvusClient
+from pymilvus import DataType, MilvusClient, MilvusException
 
 from sabi.errors import StoreMismatch
 from sabi.store.base import Hit, check_batch
@@ -44,6 +45,7 @@ FIELDS = ["episode_id", "start", "end"]
 PARTITIONS = 64  # partition-key buckets; a one-show search visits one of them
 COMPACT_SHARE = 0.1  # flush asks for a compaction when a run deleted this share of the rows
 INDEXES = ("HNSW", "IVF_FLAT", "IVF_SQ8", "DISKANN", "FLAT")
+LITE_INDEX_WAIT = 30.0  # seconds an add waits for Milvus Lite to write its index file
 
 # Milvus Lite runs in-process, one server per folder, and pymilvus never stops it on close; count
 # our own users so the last close releases the folder (its lock and threads).
@@ -182,6 +184,30 @@ class MilvusStore:
                 self.index_kind,
             )
         # A restarted server or a reopened Lite folder has the collection released.
+        try:
+            client.load_collection(self.collection)
+        except MilvusException as exc:
+            if not self.lite:
+                raise
+            self._rebuild_lite_index(exc)
+
+    def _rebuild_lite_index(self, exc: MilvusException) -> None:
+        """Milvus Lite builds a sealed segment's index file in the background after a flush; a
+        process killed meanwhile leaves it empty or cut short, and the folder no longer loads
+        ("No data left in file"). The rows are whole (their own files), so the index is made
+        again from them."""
+        log.warning(
+            "Milvus Lite could not load %r (%s): building its vector index again",
+            self._path,
+            exc,
+        )
+        client = self._client
+        with contextlib.suppress(MilvusException):
+            client.release_collection(self.collection)
+        client.drop_index(self.collection, "vector")
+        index = client.prepare_index_params()
+        index.add_index("vector", index_type="FLAT", metric_type="IP", params={})
+        client.create_index(self.collection, index)
         client.load_collection(self.collection)
 
     def _create(self) -> None:
@@ -252,9 +278,20 @@ class MilvusStore:
             self._client.insert(self.collection, rows)
         # A server has the rows in its write-ahead log once insert returns, and sealing a
         # segment per episode would cost seconds and fragment the index; Lite buffers its log
-        # in-process, so it must flush for the rows to survive a crash.
+        # in-process, so it must flush for the rows to survive a crash, and wait for the
+        # sealed segment's index file, written in the background (see _rebuild_lite_index).
         if self.lite:
             self._client.flush(self.collection)
+            self._wait_for_lite_index()
+
+    def _wait_for_lite_index(self) -> None:
+        deadline = time.monotonic() + LITE_INDEX_WAIT
+        while time.monotonic() < deadline:
+            info = self._client.describe_index(self.collection, "vector")
+            if int(info.get("pending_index_rows", 0) or 0) == 0:
+                return
+            time.sleep(0.02)
+        log.warning("Milvus Lite is still indexing %r after %.0f s", self._path, LITE_INDEX_WAIT)
 
     def delete(self, episode_id: int) -> None:
         done = self._client.delete(self.collection, filter=f"episode_id == {int(episode_id)}")
