@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import Any, cast
 
 import numpy as np
@@ -37,6 +36,7 @@ from sabi.pipeline.indexer import FileResult, Indexer, NoProgress, Source
 from sabi.pipeline.queue import JobQueue, JobView
 from sabi.pipeline.stages import Job
 from sabi.settings import Settings
+from sabi.stopping import two_stage_stop
 from sabi.store.base import Hit, VectorStore
 
 log = logging.getLogger(__name__)
@@ -298,21 +298,11 @@ def _retry_once(make: Callable[[], Indexer]) -> Indexer:
 @contextlib.contextmanager
 def stop_on_signals(worker: Worker, say: Callable[[str], None]) -> Iterator[None]:
     """SIGINT/SIGTERM once: finish the current job, then stop. Twice: stop now (the job is
-    given back to the queue). Only the main thread can set handlers; elsewhere this does
-    nothing."""
-    if threading.current_thread() is not threading.main_thread():
+    given back to the queue)."""
+    with two_stage_stop(
+        worker.stop,
+        lambda _signum: say(
+            "stopping after the current job, if any (again: stop now and give the job back)"
+        ),
+    ):
         yield
-        return
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        if worker.stop.is_set():
-            raise KeyboardInterrupt
-        worker.stop.set()
-        say("stopping after the current job, if any (again: stop now and give the job back)")
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)

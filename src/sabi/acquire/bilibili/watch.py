@@ -29,15 +29,15 @@ import logging
 import random
 import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import FrameType
 
 from sabi.acquire.bilibili.api import Season
 from sabi.acquire.bilibili.config import QueueItem
 from sabi.acquire.bilibili.runner import BilibiliRun, QueueReport
+from sabi.stopping import two_stage_stop
 
 log = logging.getLogger(__name__)
 
@@ -191,28 +191,15 @@ class Watcher:
 
     # ----- stopping
 
-    @contextmanager
-    def _signals(self) -> Iterator[None]:
-        """SIGINT/SIGTERM: stop after the current step; a second one stops at once. Signal
-        handlers can only be set from the main thread; elsewhere the caller stops the watch
-        with ``watcher.stop.set()``."""
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
+    def _signals(self) -> AbstractContextManager[None]:
+        """SIGINT/SIGTERM: stop after the current step; a second one stops at once. Off the
+        main thread the caller stops the watch with ``watcher.stop.set()``."""
 
-        def handler(signum: int, frame: FrameType | None) -> None:
-            if self.stop.is_set():
-                raise KeyboardInterrupt
-            self.stop.set()
+        def first(signum: int) -> None:
             self.run.cancel.set()
             self.run.ui.note(
                 f"{signal.Signals(signum).name}: stopping after the current step "
                 "(once more to stop at once)"
             )
 
-        old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for s, h in old.items():
-                signal.signal(s, h)
+        return two_stage_stop(self.stop, first)
