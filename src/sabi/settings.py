@@ -208,7 +208,7 @@ class Settings(BaseSettings):
         "player, a browser window). Costs about 10 ms to find the boxes, then one batch "
         "embedding of up to max_regions crops (about 20 ms of one core each with "
         "sscd_distilled) and one store search. When it is not yet found (below "
-        "min_similarity), a screen photographed at an angle is looked for too (10-40 ms) and, "
+        "min_similarity), a screen photographed at an angle is looked for too (about 20 ms) and, "
         "straightened, searched the same way. A strong match costs nothing more.",
     )
     region_below: float = Field(
