@@ -63,7 +63,7 @@ def place(scene: Scene, views: np.ndarray, frames: Frames, step: float) -> Scene
     """``scene`` with ``at`` moved towards the neighbour the query lies towards; unchanged
     without clear evidence. ``views``: the query image's vectors (one row per view searched:
     the image, its mirror image); the one nearer the kept frame is the one that matched."""
-    kept = scene.at + scene.offset if scene.kept is None else scene.kept
+    kept = scene.kept_time
     rows = np.flatnonzero(np.abs(frames.starts - kept) < 1e-3)
     if not len(rows):
         return scene
@@ -104,7 +104,7 @@ def place_scenes(
     out = []
     for scene in scenes:
         if scene.similarity >= top - NEAR and scene.frame < len(vectors):
-            kept = scene.at + scene.offset if scene.kept is None else scene.kept
+            kept = scene.kept_time
             lo = kept - longest_run - 2 * step
             hi = kept + scene.held + 2 * step
             frames = Frames(*store.around(scene.episode_id, lo, hi))

@@ -88,7 +88,7 @@ class Refiner:
         """The scene with ``at`` on the best frame of the source, or unchanged when the source
         cannot be read."""
         step = 1.0 / self.rate
-        kept = scene.at + scene.offset if scene.kept is None else scene.kept
+        kept = scene.kept_time
         mid = kept + scene.held / 2
         lo = max(0.0, scene.start - step, mid - WINDOW / 2)
         hi = min(scene.end + step, mid + WINDOW / 2)

@@ -42,6 +42,11 @@ class Scene:
     held: float = 0.0  # how long the best hit's kept frame stands for (its deduplicated run, s)
     kept: float | None = None  # that kept frame's own time (episode time); None: at + offset
 
+    @property
+    def kept_time(self) -> float:
+        """The best hit's kept frame's time in the episode, whatever ``at`` became since."""
+        return self.at + self.offset if self.kept is None else self.kept
+
 
 @dataclass
 class _Cluster:
