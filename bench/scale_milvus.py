@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from bench.common import ROOT, RunInfo, dir_bytes, percentiles, rss_mib, say
+from bench.store import exact_top
 
 COLLECTION = "scale_bench"
 QUERIES = 300
@@ -80,22 +81,6 @@ def _queries(pool: Path, base: np.ndarray, count: int) -> tuple[np.ndarray, np.n
     q = base[picks] + deltas[rng.integers(0, len(deltas), count)]
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     return q.astype(np.float32), picks
-
-
-def exact_top(base: np.ndarray, queries: np.ndarray, k: int = K) -> np.ndarray:
-    """Row numbers of the exact top-k by inner product, in 64k-row chunks."""
-    best_s = np.full((len(queries), k), -np.inf, np.float32)
-    best_i = np.zeros((len(queries), k), np.int64)
-    for lo in range(0, len(base), 65_536):
-        sims = queries @ base[lo : lo + 65_536].T
-        top = np.argpartition(-sims, min(k, sims.shape[1] - 1), axis=1)[:, :k]
-        s = np.take_along_axis(sims, top, axis=1)
-        all_s = np.concatenate([best_s, s], axis=1)
-        all_i = np.concatenate([best_i, top + lo], axis=1)
-        order = np.argsort(-all_s, axis=1)[:, :k]
-        best_s = np.take_along_axis(all_s, order, axis=1)
-        best_i = np.take_along_axis(all_i, order, axis=1)
-    return best_i
 
 
 def _wait_index(client: Any, rows: int, timeout: float) -> None:
@@ -228,7 +213,7 @@ def bench_size(
         insert_s = _insert(store, vectors, starts, eps)
         say(f"  inserted at {n / insert_s:,.0f} frames/s")
         queries, picks = _queries(pool, vectors, QUERIES)
-        top = exact_top(vectors, queries)
+        top = exact_top(vectors, queries, K, step=65_536)
         ep_of_row = np.repeat([e for e, _, _ in eps], [r for _, _, r in eps])
         truth = [{(int(ep_of_row[r]), round(float(starts[r]), 3)) for r in row} for row in top]
         show_of_row = np.repeat([s for _, s, _ in eps], [r for _, _, r in eps])

@@ -208,11 +208,13 @@ def child_e2e(a: dict[str, Any]) -> dict[str, Any]:
 # ----- child: the store step alone against exact float32 search
 
 
-def exact_top(base: np.ndarray, queries: np.ndarray, k: int = 10) -> np.ndarray:
-    """Row numbers of the exact top k by inner product, computed in chunks of the base."""
+def exact_top(
+    base: np.ndarray, queries: np.ndarray, k: int = 10, step: int = 200_000
+) -> np.ndarray:
+    """Row numbers of the exact top k by inner product, computed in chunks of ``step`` rows
+    of the base (a chunk's similarities are queries x step floats)."""
     best_s = np.full((len(queries), k), -np.inf, np.float32)
     best_i = np.zeros((len(queries), k), np.int64)
-    step = 200_000
     for lo in range(0, len(base), step):
         sims = queries @ base[lo : lo + step].T
         top = np.argpartition(-sims, min(k, sims.shape[1] - 1), axis=1)[:, :k]
