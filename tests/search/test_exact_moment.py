@@ -82,6 +82,29 @@ def test_late_in_a_run_the_moment_is_placed_towards_the_next_sample(sabi, librar
     assert result.from_ <= result.at <= result.to
 
 
+@pytest.mark.parametrize("when", [15.1, 17.8])
+def test_in_a_slow_pan_the_moment_is_the_sample_that_looks_alike(sabi, library, when):
+    """15-20 s is a slow pan whose vectors score samples seconds apart alike (the moment from
+    the vectors alone was 1.6 s and 2.2 s off here); the kept thumbnails of every sample put
+    it on one beside the frame (sabi.search.lookalike)."""
+    t, rgb = frame_at(library / WEBM, when)
+    result = sabi.search(screenshot(rgb, width=640, quality=40), exact=False).result[0]
+    assert result.filename == WEBM
+    assert abs(result.at - t) < 0.5, (t, result)
+    assert result.from_ <= result.at <= result.to
+
+
+def test_every_sampled_frame_keeps_a_thumbnail(sabi):
+    """One every half second of the 30 s clip, the near-duplicates that kept no vector too."""
+    views = sabi.catalog.views(sabi.catalog.indexed_ids()).values()
+    episode = next(v.id for v in views if v.filename == WEBM)
+    times = [t for t, _ in sabi.catalog.samples(episode, 0.0, 60.0)]
+    assert 59 <= len(times) <= 61
+    assert np.allclose(np.diff(times), 0.5, atol=0.05)
+    kept = sabi.store.around(episode, 0.0, 60.0)[1]
+    assert len(kept) < len(times)
+
+
 def test_exact_is_the_setting_default(library):
     t, rgb = frame_at(library / WEBM, 12.34)
     query = screenshot(rgb)

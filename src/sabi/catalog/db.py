@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, create_engine, delete, event, func, select
+from sqlalchemy import Engine, Select, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 
 from sabi.catalog import migrations
-from sabi.catalog.models import Cut, Episode, Meta, Show
+from sabi.catalog.models import Cut, Episode, Meta, Sample, Show
 from sabi.errors import DescriptorMismatch
 
 
@@ -224,6 +224,25 @@ class Catalog:
         with self.session() as s:
             q = select(Cut.time).where(Cut.episode_id == episode_id).order_by(Cut.time)
             return list(s.scalars(q))
+
+    def set_samples(self, episode_id: int, samples: Collection[tuple[float, bytes]]) -> None:
+        """Replace an episode's sampled-frame thumbnails: (seconds, thumbnail bytes) pairs."""
+        rows = [{"episode_id": episode_id, "time": float(t), "thumb": b} for t, b in samples]
+        with self.session() as s:
+            s.execute(delete(Sample).where(Sample.episode_id == episode_id))
+            if rows:
+                s.execute(insert(Sample), rows)
+
+    def samples(self, episode_id: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
+        """An episode's sampled-frame thumbnails from ``lo`` to ``hi`` seconds, in time order
+        (empty for an episode indexed before they were kept)."""
+        with self.session() as s:
+            q = (
+                select(Sample.time, Sample.thumb)
+                .where(Sample.episode_id == episode_id, Sample.time.between(lo, hi))
+                .order_by(Sample.time)
+            )
+            return [(float(t), bytes(b)) for t, b in s.execute(q)]
 
     def delete_episodes(self, ids: Collection[int]) -> None:
         if not ids:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, insert, inspect, select, text
 
-from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta
+from sabi.catalog.models import ApiKey, ApiUsage, Base, Cut, Meta, Sample
 from sabi.errors import IndexMismatch
 
 Step = Callable[[Connection], None]
@@ -37,7 +37,13 @@ def _v3_none(conn: Connection) -> None:
     (sabi.acquire.bilibili), which finds the table there in a database that ran this one."""
 
 
-STEPS: list[Step] = [_v1_initial, _v2_serve, _v3_none]
+def _v4_samples(conn: Connection) -> None:
+    """Sampled frames' thumbnails. Episodes indexed before have none and keep the moment their
+    vectors give; indexing them again adds them."""
+    Base.metadata.create_all(conn, tables=[Base.metadata.tables[Sample.__tablename__]])
+
+
+STEPS: list[Step] = [_v1_initial, _v2_serve, _v3_none, _v4_samples]
 LATEST = len(STEPS)
 VERSION_KEY = "schema_version"
 ADVISORY_KEY = 0x5AB1_5C4E  # PostgreSQL advisory lock serialising schema upgrades

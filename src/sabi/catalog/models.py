@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -67,6 +67,18 @@ class Cut(Base):
         ForeignKey("episodes.id", ondelete="CASCADE"), index=True
     )
     time: Mapped[float] = mapped_column(Float)
+
+
+class Sample(Base):
+    """A sampled frame's grey thumbnail (``sabi.prepare.thumbs``), dropped near-duplicates
+    included: it places a query's moment among the samples one kept vector stands for."""
+
+    __tablename__ = "samples"
+    __table_args__ = (Index("ix_samples_episode_time", "episode_id", "time"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episodes.id", ondelete="CASCADE"))
+    time: Mapped[float] = mapped_column(Float)
+    thumb: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ApiKey(Base):

@@ -293,6 +293,7 @@ class Indexer:
         timings.store += time.perf_counter() - t0
         last = float(ends.max()) if len(ends) else 0.0
         self.catalog.set_cuts(job.episode_id, job.cuts)
+        self.catalog.set_samples(job.episode_id, job.samples)
         self.catalog.update_episode(
             job.episode_id,
             status="indexed",

@@ -18,6 +18,7 @@ from sabi.errors import VideoError
 from sabi.prepare.decode import VideoInfo, probe, probe_crop, sample_frames
 from sabi.prepare.distinct import DistinctStats, KeptFrame, keep_distinct
 from sabi.prepare.shots import detect_cuts
+from sabi.prepare.thumbs import record_thumbs
 from sabi.settings import Settings
 
 
@@ -31,6 +32,7 @@ class Job:
     info: VideoInfo | None = None
     distinct: DistinctStats = field(default_factory=DistinctStats)
     cuts: list[float] = field(default_factory=list)  # shot changes (s), for preview clips
+    samples: list[tuple[float, bytes]] = field(default_factory=list)  # (s, thumbnail) each
 
 
 @dataclass
@@ -93,12 +95,10 @@ def decode_stage(
                     if settings.cut_borders
                     else None
                 )
-                job.cuts = []
+                job.cuts, job.samples = [], []
+                sampled = sample_frames(job.path, settings.rate, settings.resolution, crop)
                 frames = keep_distinct(
-                    detect_cuts(
-                        sample_frames(job.path, settings.rate, settings.resolution, crop),
-                        job.cuts,
-                    ),
+                    detect_cuts(record_thumbs(sampled, job.samples), job.cuts),
                     distance=settings.dedupe_distance,
                     max_span=settings.dedupe_max_span,
                     black_level=settings.black_level,

@@ -35,12 +35,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from sabi.describe.base import Embedder
 from sabi.errors import VideoError
 from sabi.prepare.borders import Crop
 from sabi.prepare.decode import SampledFrame, probe_crop
+from sabi.prepare.thumbs import unit_thumbnail
 from sabi.prepare.window import window_frames
 from sabi.search.scenes import Scene
 
@@ -151,19 +151,8 @@ def sharpen(frames: list[SampledFrame], i: int, query: Sequence[np.ndarray]) -> 
     """The frame within REACH of ``i`` whose grey thumbnail correlates best with the query's
     (any of its views), where that reaches SHARP; else ``i``. Equal correlations (a held
     picture) keep the frame nearest ``i``."""
-    wanted = [_thumb(rgb) for rgb in query]
+    wanted = [unit_thumbnail(rgb, THUMB) for rgb in query]
     near = range(max(0, i - REACH), min(len(frames), i + REACH + 1))
-    corr = {k: max(float((_thumb(frames[k].rgb) * w).sum()) for w in wanted) for k in near}
+    corr = {k: max(float(unit_thumbnail(frames[k].rgb, THUMB) @ w) for w in wanted) for k in near}
     best = max(corr, key=lambda k: (round(corr[k], 4), -abs(k - i)))
     return best if corr[best] >= SHARP else i
-
-
-def _thumb(rgb: np.ndarray) -> np.ndarray:
-    """Zero-mean, unit-norm grey thumbnail: its dot product with another is their correlation."""
-    grey = np.asarray(
-        Image.fromarray(np.ascontiguousarray(rgb)).convert("L").resize(THUMB, Image.Resampling.BOX),
-        np.float32,
-    )
-    grey -= grey.mean()
-    norm = float(np.linalg.norm(grey))
-    return grey / norm if norm > 0 else grey

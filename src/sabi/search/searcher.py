@@ -18,6 +18,7 @@ from sabi.prepare.query import (
 )
 from sabi.prepare.regions import Region, propose_regions
 from sabi.prepare.screens import Screen, find_screens
+from sabi.search.lookalike import lookalike_scenes
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
 from sabi.search.moment import place_scenes
 from sabi.search.refine import Refiner
@@ -129,9 +130,11 @@ class Searcher:
         # a few more scenes than asked for: "found" compares the best with the next episode's
         match = self._scenes(frames, scope, max(limit, RUNNER_UP_DEPTH), loaded, cut)
         found = clear_answer(match.scenes, s.min_similarity, s.min_margin)
+        step = 1 / s.rate
         scenes = place_scenes(
-            match.scenes[:limit], match.vectors, self.store, 1 / s.rate, s.dedupe_max_span
+            match.scenes[:limit], match.vectors, self.store, step, s.dedupe_max_span
         )
+        scenes = lookalike_scenes(scenes, match.images, self.catalog.samples, step)
         views = self.catalog.views({sc.episode_id for sc in scenes})
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in match.images]

@@ -1,0 +1,101 @@
+"""The moment put on the sample that looks most like the query (sabi.search.lookalike): the
+thumbnails kept for every sampled frame tell apart the samples that one kept vector stands for,
+but only a query framed like the video moves the answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+from test_sharpen import jpeg
+
+from sabi.prepare.decode import SampledFrame
+from sabi.prepare.thumbs import grey_thumbnail, record_thumbs
+from sabi.search.lookalike import lookalike, lookalike_scenes
+from sabi.search.scenes import Scene
+
+pytestmark = pytest.mark.fast
+
+STEP = 0.5  # two samples a second, as indexed by default
+
+
+def pan(samples: int = 8, width: int = 224, height: int = 126) -> list[SampledFrame]:
+    """A pan sampled every STEP, each sample 6 pixels on from the last (under half a pixel of
+    a 16x9 thumbnail)."""
+    rng = np.random.default_rng(3)
+    wide = width + 6 * samples
+    coarse = rng.integers(0, 256, (height // 6, wide // 6, 3), np.uint8)
+    scene = np.asarray(Image.fromarray(coarse).resize((wide, height), Image.Resampling.BICUBIC))
+    return [SampledFrame(k * STEP, scene[:, 6 * k : 6 * k + width].copy()) for k in range(samples)]
+
+
+def stored(frames: list[SampledFrame]) -> list[tuple[float, bytes]]:
+    into: list[tuple[float, bytes]] = []
+    passed = list(record_thumbs(frames, into))
+    assert passed == frames  # the frames go on unchanged
+    return into
+
+
+def run_scene(at: float = 0.0, offset: float = 0.0) -> Scene:
+    """A scene whose kept frame (0.0 s) stands for the whole pan, as if deduplicated."""
+    return Scene(1, 0.0, at, 3.5, 0.95, offset=offset, held=3.5, kept=0.0)
+
+
+def test_a_screenshot_lands_on_its_own_sample():
+    frames = pan()
+    samples = stored(frames)
+    for k in (2, 5, 7):
+        placed = lookalike(run_scene(), jpeg(frames[k].rgb), samples)
+        assert placed.at == pytest.approx(k * STEP)
+        assert placed.start <= placed.at <= placed.end
+
+
+def test_a_mirrored_screenshot_lands_there_too():
+    frames = pan()
+    assert lookalike(run_scene(), frames[6].rgb[:, ::-1], stored(frames)).at == 3.0
+
+
+def test_a_clip_frame_names_where_the_clip_starts():
+    """A GIF's frame 1.5 s in that shows the 3.0 s sample: the clip starts at 1.5 s."""
+    frames = pan()
+    placed = lookalike(run_scene(at=-1.5, offset=1.5), frames[6].rgb, stored(frames))
+    assert placed.at == pytest.approx(1.5)
+
+
+def test_a_query_framed_otherwise_keeps_the_moment_from_the_vectors():
+    frames = pan()
+    inner = frames[5].rgb[20:100, 40:180]  # a crop: its thumbnail lines up with no sample's
+    zoomed = np.asarray(Image.fromarray(inner).resize((224, 126)))
+    assert lookalike(run_scene(at=1.0), zoomed, stored(frames)) == run_scene(at=1.0)
+
+
+def test_a_held_picture_keeps_the_sample_nearest_the_moment():
+    still = pan()[3].rgb
+    frames = [SampledFrame(k * STEP, still) for k in range(8)]
+    assert lookalike(run_scene(at=1.5), jpeg(still), stored(frames)).at == 1.5
+
+
+def test_thumbnails_of_another_size_are_ignored():
+    frames = pan()
+    other = [(f.time, grey_thumbnail(f.rgb, (32, 18)).tobytes()) for f in frames]
+    assert lookalike(run_scene(at=1.0), frames[5].rgb, other) == run_scene(at=1.0)
+    assert lookalike(run_scene(at=1.0), frames[5].rgb, []) == run_scene(at=1.0)
+
+
+def test_only_scenes_near_the_best_are_read_within_their_span():
+    frames = pan()
+    samples = stored(frames)
+    reads: list[tuple[int, float, float]] = []
+
+    def read(episode: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
+        reads.append((episode, lo, hi))
+        return [(t, b) for t, b in samples if lo <= t <= hi]
+
+    best = run_scene()
+    near = Scene(2, 10.0, 10.0, 11.0, 0.92, held=0.5, kept=10.0)
+    far = Scene(3, 0.0, 0.0, 1.0, 0.5)
+    out = lookalike_scenes([best, near, far], [frames[4].rgb], read, STEP)
+    assert out[0].at == 2.0 and out[2] == far
+    assert [r[0] for r in reads] == [1, 2]
+    episode, lo, hi = reads[0]
+    assert lo == pytest.approx(-STEP, abs=0.01) and hi == pytest.approx(3.5 + STEP, abs=0.01)
