@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -91,3 +92,38 @@ def test_cli_adds_a_vector_file_and_refuses_bad_ones(tmp_path, vector_file):
     np.savez(other, meta=np.array('{"format": "something else"}'))
     r = cli("add-vectors", str(other), "--data-dir", str(data))
     assert r.returncode == BadInput.exit_code and "no 'sabi-vectors' header" in r.stderr
+
+
+def test_sampled_frame_thumbnails_travel_with_the_file(tmp_path):
+    """Version 3 carries each episode's thumbnails into the catalogue; an episode without any
+    (imported from elsewhere) and a version 2 file (none at all) still read."""
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((4, 33)).astype(np.float32)  # Colour Layout's size
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    times = np.arange(4, dtype=np.float32)
+    thumbs = [(0.5 * k, bytes(rng.integers(0, 256, 144, np.uint8))) for k in range(7)]
+    items = [
+        EpisodeVectors("A", vectors, times, times + 1, filename="a.mkv", samples=thumbs),
+        EpisodeVectors("B", vectors, times, times + 1, filename="b.mkv"),
+    ]
+    path = tmp_path / "v3.npz"
+    write_vector_file(path, "colorlayout", 33, items)
+    a, b = read_vector_file(path).items()
+    assert a.samples == thumbs and b.samples is None
+
+    with Sabi.open(data_dir=tmp_path / "lib", descriptor="colorlayout") as sabi:
+        ids, _ = sabi.import_file(path)
+        assert sabi.catalog.samples(ids[0], 0.0, 10.0) == thumbs
+        assert sabi.catalog.samples(ids[1], 0.0, 10.0) == []
+
+    old = tmp_path / "v2.npz"  # as sabi wrote them before: no sample arrays, version 2
+    meta = {
+        "format": "sabi-vectors",
+        "version": 2,
+        "descriptor": "colorlayout",
+        "dim": 33,
+        "episodes": [{"show": "A", "rows": 4, "cuts": [0.0]}],
+    }
+    np.savez(old, meta=np.array(json.dumps(meta)), vectors=vectors, starts=times, ends=times + 1)
+    (item,) = read_vector_file(old).items()
+    assert item.samples is None and item.cuts == [0.0]

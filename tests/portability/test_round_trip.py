@@ -3,6 +3,7 @@ through `sabi export` / `sabi import` files, with the same answers at every stop
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import numpy as np
@@ -29,9 +30,17 @@ def _facts(sabi: Sabi) -> dict[str, tuple]:
             round(v.duration, 3),
             v.link,
             tuple(round(t, 3) for t in sabi.catalog.cuts(v.id)),
+            _samples(sabi, v.id),
         )
         for v in views.values()
     }
+
+
+def _samples(sabi: Sabi, episode_id: int) -> tuple[int, str]:
+    """How many sampled-frame thumbnails an episode has, and a digest of them with their times."""
+    rows = sabi.catalog.samples(episode_id, 0.0, 1e9)
+    digest = hashlib.sha256(b"".join(f"{t:.3f}".encode() + b for t, b in rows)).hexdigest()
+    return len(rows), digest
 
 
 def test_embedded_to_milvus_and_postgres_and_back(
@@ -45,6 +54,7 @@ def test_embedded_to_milvus_and_postgres_and_back(
         before, facts = answers(sabi, queries), _facts(sabi)
         frames = sabi.stats().frames
     assert set(facts) == set(CLIPS) and all(f[6] for f in facts.values()), "cuts exported"
+    assert all(f[7][0] > 0 for f in facts.values()), "thumbnails exported"
     vf = read_vector_file(first)
     assert vf.frames == frames and len(vf.episodes) == 2
 

@@ -15,6 +15,7 @@ not be in the file).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,7 @@ def library_items(
                 tag=view.show_tag,
                 link=view.link,
                 cuts=catalog.cuts(episode_id),
+                samples=catalog.samples(episode_id, 0.0, math.inf),
             )
 
 

@@ -9,10 +9,13 @@ Vector files are NPZ (numpy's zip of arrays, nothing executable in them):
 
 - ``meta``: a JSON string ``{"format": "sabi-vectors", "version": 2, "descriptor": name,
   "dim": d, "episodes": [{"show", "episode", "filename", "path", "duration", "tag", "link",
-  "rows", "cuts"}, ...]}``; only ``show`` and ``rows`` are required in an episode (``cuts``,
-  the episode's shot changes in seconds, is what version 2 added; version 1 files still read);
+  "rows", "cuts", "samples"}, ...]}``; only ``show`` and ``rows`` are required in an episode
+  (version 2 added ``cuts``, the episode's shot changes in seconds; version 3 ``samples``, how
+  many sampled-frame thumbnails it has; older files still read);
 - ``vectors`` (rows x d, float16 or float32, unit length), ``starts`` and ``ends`` (seconds,
-  float32): every episode's frames one after another, in the order of ``episodes``.
+  float32): every episode's frames one after another, in the order of ``episodes``;
+- ``sample_times`` (float32) and ``sample_thumbs`` (uint8, one 16x9 grey thumbnail a row),
+  version 3: every episode's sampled-frame thumbnails (``sabi.prepare.thumbs``) the same way.
 
 Both directions stream: the writer spools each array to a temporary file beside the output
 (one episode in memory at a time) and then copies the spools into the zip; the reader maps the
@@ -36,11 +39,13 @@ import numpy as np
 
 from sabi.catalog import Catalog
 from sabi.errors import BadInput
+from sabi.prepare.thumbs import SIZE
 from sabi.store.base import VectorStore
 
 FORMAT = "sabi-vectors"
-VERSION = 2
-READS = (1, 2)  # versions this sabi reads: 2 only added the optional ``cuts``
+VERSION = 3
+READS = (1, 2, 3)  # versions this sabi reads: 2 added the optional ``cuts``, 3 ``samples``
+THUMB_BYTES = SIZE[0] * SIZE[1]
 COPY_CHUNK = 1 << 20
 
 
@@ -59,6 +64,7 @@ class EpisodeVectors:
     tag: str | None = None
     link: str | None = None
     cuts: list[float] | None = None  # shot changes (seconds), when known
+    samples: list[tuple[float, bytes]] | None = None  # sampled-frame thumbnails, when known
 
     def key(self) -> str:
         return self.path or f"vectors://{self.show}/{self.filename or self.episode}"
@@ -114,6 +120,8 @@ def add_episodes(
         store.add(episode_id, item.vectors, item.starts, item.ends, show_id=show_id)
         if item.cuts:
             catalog.set_cuts(episode_id, item.cuts)
+        if item.samples:
+            catalog.set_samples(episode_id, item.samples)
         last = float(np.max(item.ends))
         catalog.update_episode(
             episode_id,
@@ -142,6 +150,8 @@ def write_vector_file(
         "vectors": np.dtype("<f2"),
         "starts": np.dtype("<f4"),
         "ends": np.dtype("<f4"),
+        "sample_times": np.dtype("<f4"),
+        "sample_thumbs": np.dtype("u1"),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".sabi-vectors-") as tmp:
@@ -161,17 +171,30 @@ def write_vector_file(
                 }
                 if item.cuts is not None:
                     entry["cuts"] = [float(t) for t in item.cuts]
+                thumbs = [(t, b) for t, b in item.samples or [] if len(b) == THUMB_BYTES]
+                if item.samples is not None:
+                    entry["samples"] = len(thumbs)
                 episodes.append(entry)
                 for name, data in (
                     ("vectors", item.vectors),
                     ("starts", item.starts),
                     ("ends", item.ends),
+                    ("sample_times", np.array([t for t, _ in thumbs], np.float32)),
+                    ("sample_thumbs", np.frombuffer(b"".join(b for _, b in thumbs), np.uint8)),
                 ):
                     spools[name].write(np.ascontiguousarray(data, columns[name]).tobytes())
         finally:
             for fh in spools.values():
                 fh.close()
         rows = sum(int(e["rows"]) for e in episodes)
+        samples = sum(int(e.get("samples", 0)) for e in episodes)
+        shapes = {
+            "vectors": (rows, dim),
+            "starts": (rows,),
+            "ends": (rows,),
+            "sample_times": (samples,),
+            "sample_thumbs": (samples, THUMB_BYTES),
+        }
         meta = {
             "format": FORMAT,
             "version": VERSION,
@@ -184,8 +207,7 @@ def write_vector_file(
             with zf.open("meta.npy", "w") as out:
                 np.lib.format.write_array(out, np.array(json.dumps(meta)), allow_pickle=False)
             for name, dtype in columns.items():
-                shape = (rows, dim) if name == "vectors" else (rows,)
-                header = {"descr": dtype.str, "fortran_order": False, "shape": shape}
+                header = {"descr": dtype.str, "fortran_order": False, "shape": shapes[name]}
                 with zf.open(f"{name}.npy", "w", force_zip64=True) as out:
                     np.lib.format.write_array_header_2_0(out, header)
                     with (Path(tmp) / name).open("rb") as spool:
@@ -227,20 +249,26 @@ class VectorFile:
     def frames(self) -> int:
         return sum(int(e["rows"]) for e in self.episodes)
 
+    @property
+    def samples(self) -> int:
+        return sum(int(e.get("samples", 0)) for e in self.episodes)
+
     def items(self) -> Iterator[EpisodeVectors]:
         """The episodes one at a time (the arrays are memory-mapped, not read whole)."""
         try:
             with zipfile.ZipFile(self.path) as zf:
                 vectors = _mapped(self.path, zf, "vectors")
                 starts, ends = _mapped(self.path, zf, "starts"), _mapped(self.path, zf, "ends")
+                times, thumbs = _samples(self.path, zf, self.samples)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise BadInput(f"{self.path}: unreadable vector arrays ({exc})") from exc
         if len(vectors) != self.frames or len(starts) != self.frames or len(ends) != self.frames:
             raise BadInput(f"{self.path}: the arrays do not hold the rows the episodes list")
-        at = 0
+        at = sampled = 0
         for e in self.episodes:
-            n = int(e["rows"])
+            n, k = int(e["rows"]), int(e.get("samples", 0))
             cuts = e.get("cuts")
+            samples = [(float(times[j]), thumbs[j].tobytes()) for j in range(sampled, sampled + k)]
             yield EpisodeVectors(
                 show=str(e["show"]),
                 vectors=np.asarray(vectors[at : at + n], np.float32),
@@ -253,8 +281,19 @@ class VectorFile:
                 tag=e.get("tag"),
                 link=e.get("link"),
                 cuts=None if cuts is None else [float(t) for t in cuts],
+                samples=samples if "samples" in e else None,
             )
-            at += n
+            at, sampled = at + n, sampled + k
+
+
+def _samples(path: Path, zf: zipfile.ZipFile, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sampled-frame times and thumbnails of a version 3 file (none before it)."""
+    if not count:
+        return np.zeros(0, np.float32), np.zeros((0, THUMB_BYTES), np.uint8)
+    times, thumbs = _mapped(path, zf, "sample_times"), _mapped(path, zf, "sample_thumbs")
+    if len(times) != count or thumbs.shape != (count, THUMB_BYTES):
+        raise BadInput(f"{path}: the sample arrays do not hold the rows the episodes list")
+    return times, thumbs
 
 
 def read_vector_file(path: Path) -> VectorFile:
@@ -277,6 +316,8 @@ def read_vector_file(path: Path) -> VectorFile:
                 raise ValueError(f"bad episode entry {e!r}")
             if e.get("cuts") is not None and not isinstance(e["cuts"], list):
                 raise ValueError(f"cuts must be a list of seconds in {e!r}")
+            if int(e.get("samples", 0)) < 0:
+                raise ValueError(f"samples must be a count in {e!r}")
         return VectorFile(str(meta["descriptor"]), int(meta["dim"]), episodes, path)
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(f"{path}: malformed vector file header ({exc})") from exc
