@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sabi.search.scenes import Scene, group_scenes, merge_scenes
+from sabi.search.scenes import Scene, group_scenes, merge_scenes, near_best
 from sabi.store.base import Hit
 
 pytestmark = pytest.mark.fast
@@ -63,3 +63,17 @@ def test_merge_keeps_the_better_of_overlapping_scenes():
     merged = merge_scenes([a, b], gap=1.0, limit=10)
     assert [(m.episode_id, m.similarity) for m in merged] == [(1, 0.9), (2, 0.4)]
     assert len(merge_scenes([a, b], gap=1.0, limit=1)) == 1
+
+
+def test_moving_a_scene_keeps_its_range_around_the_moment():
+    clip = Scene(1, 10.0, 9.0, 12.0, 0.9, offset=1.0)  # a clip whose frame 1 s in matched 10 s
+    moved = clip.moved_to(13.0)
+    assert (moved.start, moved.at, moved.end) == (10.0, 12.0, 13.0)
+    assert Scene(1, 0.0, 0.0, 1.0, 0.9, offset=0.5).moved_to(0.2).at == 0.0  # never before 0
+
+
+def test_only_scenes_near_the_best_are_changed():
+    scenes = [Scene(1, 0, 0, 1, 0.9), Scene(2, 0, 0, 1, 0.86), Scene(3, 0, 0, 1, 0.8)]
+    out = near_best(scenes, 0.05, lambda sc: sc.moved_to(0.5))
+    assert [sc.at for sc in out] == [0.5, 0.5, 0]
+    assert near_best([], 0.05, lambda sc: sc.moved_to(0.5)) == []

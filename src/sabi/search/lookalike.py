@@ -19,12 +19,11 @@ best and those within NEAR of it), and a dot product per row.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from sabi.prepare.thumbs import SIZE, unit_rows, unit_thumbnail
-from sabi.search.scenes import Scene
+from sabi.search.scenes import Scene, near_best
 
 CLOSE = 0.85  # correlation from which the query is taken to be framed like the video
 EPSILON = 1e-3  # seconds: stored times are rounded
@@ -50,10 +49,7 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     best = max(range(len(times)), key=lambda k: (round(float(corr[k]), 4), -abs(times[k] - moment)))
     if corr[best] < CLOSE:
         return scene
-    t = float(times[best])
-    return replace(
-        scene, at=max(0.0, t - scene.offset), start=min(scene.start, t), end=max(scene.end, t)
-    )
+    return scene.moved_to(float(times[best]))
 
 
 def lookalike_scenes(
@@ -62,15 +58,13 @@ def lookalike_scenes(
     """``scenes`` with the best and those within NEAR of it placed by ``lookalike``.
     ``images[j]``: prepared query image j (``Scene.frame``); ``step``: seconds between
     samples."""
-    if not scenes:
-        return scenes
-    top = scenes[0].similarity
-    out = []
-    for scene in scenes:
-        if scene.similarity >= top - NEAR and scene.frame < len(images):
-            kept = scene.kept_time
-            lo = min(scene.start, kept) - step - EPSILON
-            hi = max(scene.end, kept + scene.held) + step + EPSILON
-            scene = lookalike(scene, images[scene.frame], read(scene.episode_id, lo, hi))
-        out.append(scene)
-    return out
+
+    def place(scene: Scene) -> Scene:
+        if scene.frame >= len(images):
+            return scene
+        kept = scene.kept_time
+        lo = min(scene.start, kept) - step - EPSILON
+        hi = max(scene.end, kept + scene.held) + step + EPSILON
+        return lookalike(scene, images[scene.frame], read(scene.episode_id, lo, hi))
+
+    return near_best(scenes, NEAR, place)

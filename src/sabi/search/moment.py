@@ -24,11 +24,11 @@ and a few dot products. Only the best scene and those within NEAR of it are plac
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from sabi.search.scenes import Scene
+from sabi.search.scenes import Scene, near_best
 from sabi.store.base import VectorStore
 
 SAME = 0.995  # a neighbour at least this similar to the kept frame carries no direction
@@ -79,13 +79,7 @@ def place(scene: Scene, views: np.ndarray, frames: Frames, step: float) -> Scene
     if len(ahead) != 1:
         return scene
     k = ahead[0]
-    moment = kept + min(shares[k], 0.5) * (float(frames.starts[k]) - kept)
-    return replace(
-        scene,
-        at=max(0.0, moment - scene.offset),
-        start=min(scene.start, moment),
-        end=max(scene.end, moment),
-    )
+    return scene.moved_to(kept + min(shares[k], 0.5) * (float(frames.starts[k]) - kept))
 
 
 def place_scenes(
@@ -98,16 +92,14 @@ def place_scenes(
     """``scenes`` with the best and those within NEAR of it placed. ``vectors[j]``: the views
     of query image j (``Scene.frame``); ``longest_run``: how long one kept frame may stand
     for (``dedupe_max_span``), so the read reaches the previous sample's start."""
-    if not scenes:
-        return scenes
-    top = scenes[0].similarity
-    out = []
-    for scene in scenes:
-        if scene.similarity >= top - NEAR and scene.frame < len(vectors):
-            kept = scene.kept_time
-            lo = kept - longest_run - 2 * step
-            hi = kept + scene.held + 2 * step
-            frames = Frames(*store.around(scene.episode_id, lo, hi))
-            scene = place(scene, vectors[scene.frame], frames, step)
-        out.append(scene)
-    return out
+
+    def one(scene: Scene) -> Scene:
+        if scene.frame >= len(vectors):
+            return scene
+        kept = scene.kept_time
+        lo = kept - longest_run - 2 * step
+        hi = kept + scene.held + 2 * step
+        frames = Frames(*store.around(scene.episode_id, lo, hi))
+        return place(scene, vectors[scene.frame], frames, step)
+
+    return near_best(scenes, NEAR, one)

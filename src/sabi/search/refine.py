@@ -30,7 +30,7 @@ import logging
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,7 +42,7 @@ from sabi.prepare.borders import Crop
 from sabi.prepare.decode import SampledFrame, probe_crop
 from sabi.prepare.thumbs import unit_thumbnail
 from sabi.prepare.window import window_frames
-from sabi.search.scenes import Scene
+from sabi.search.scenes import Scene, near_best
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +73,12 @@ class Refiner:
         ``queries[j]`` are the prepared images of query frame j (the frame, and its mirror
         image when mirrored views are searched); ``paths`` maps episode ids to their files.
         """
-        if not scenes:
-            return scenes
-        top = scenes[0].similarity
-        out = []
-        for scene in scenes:
+
+        def refine(scene: Scene) -> Scene:
             path = paths.get(scene.episode_id)
-            if path is not None and scene.similarity >= top - NEAR:
-                scene = self.scene(scene, queries[scene.frame], Path(path))
-            out.append(scene)
-        return out
+            return scene if path is None else self.scene(scene, queries[scene.frame], Path(path))
+
+        return near_best(scenes, NEAR, refine)
 
     def scene(self, scene: Scene, query: Sequence[np.ndarray], path: Path) -> Scene:
         """The scene with ``at`` on the best frame of the source, or unchanged when the source
@@ -100,9 +96,7 @@ class Refiner:
         if not frames:
             return scene
         i = self._best(frames, self.embedder.embed(list(query)))
-        best = frames[sharpen(frames, i, query)].time
-        at = max(0.0, best - scene.offset)
-        return replace(scene, at=at, start=min(scene.start, best), end=max(scene.end, best))
+        return scene.moved_to(frames[sharpen(frames, i, query)].time)
 
     def _best(self, frames: list[SampledFrame], query: np.ndarray) -> int:
         """The frame most like the query: an even pass over the window, then

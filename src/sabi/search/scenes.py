@@ -22,8 +22,8 @@ it to the exact frame where the source video is at hand.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 from sabi.store.base import Hit
 
@@ -46,6 +46,26 @@ class Scene:
     def kept_time(self) -> float:
         """The best hit's kept frame's time in the episode, whatever ``at`` became since."""
         return self.at + self.offset if self.kept is None else self.kept
+
+    def moved_to(self, moment: float) -> Scene:
+        """This scene with its moment at ``moment`` (episode time, where its query frame
+        shows): ``at`` shifted back by that frame's offset in the clip, ``from``-``to``
+        widened to hold it."""
+        return replace(
+            self,
+            at=max(0.0, moment - self.offset),
+            start=min(self.start, moment),
+            end=max(self.end, moment),
+        )
+
+
+def near_best(scenes: list[Scene], near: float, change: Callable[[Scene], Scene]) -> list[Scene]:
+    """``scenes`` with ``change`` applied to the best and those within ``near`` of its
+    similarity: the answers worth a closer look at their moment."""
+    if not scenes:
+        return scenes
+    top = scenes[0].similarity
+    return [change(sc) if sc.similarity >= top - near else sc for sc in scenes]
 
 
 @dataclass
