@@ -105,6 +105,24 @@ def test_every_sampled_frame_keeps_a_thumbnail(sabi):
     assert len(kept) < len(times)
 
 
+def test_a_screenshot_framed_like_the_video_is_named_by_its_pixels(sabi, library, monkeypatch):
+    """Its thumbnail already put ``at`` on a sample: the frame is among those within a step
+    of it, found by correlation alone, with no frame of the source embedded."""
+    t, rgb = frame_at(library / WEBM, 17.8)  # a slow pan
+    query = screenshot(rgb, width=640, quality=40)
+    embedded: list[int] = []
+    embed = type(sabi.embedder).embed
+    monkeypatch.setattr(
+        type(sabi.embedder),
+        "embed",
+        lambda self, frames: embedded.append(len(frames)) or embed(self, frames),
+    )
+    answer = sabi.search(query, exact=True).result[0]
+    assert answer.filename == WEBM
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
+    assert embedded == [1]  # the query, and nothing else
+
+
 def test_exact_is_the_setting_default(library):
     t, rgb = frame_at(library / WEBM, 12.34)
     query = screenshot(rgb)

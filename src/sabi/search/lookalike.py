@@ -19,6 +19,7 @@ best and those within NEAR of it), and a dot product per row.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -49,7 +50,7 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     best = max(range(len(times)), key=lambda k: (round(float(corr[k]), 4), -abs(times[k] - moment)))
     if corr[best] < CLOSE:
         return scene
-    return scene.moved_to(float(times[best]))
+    return replace(scene.moved_to(float(times[best])), framed=True)
 
 
 def lookalike_scenes(

@@ -22,6 +22,12 @@ the embedding's choice are compared pixel by pixel and the best correlating one 
 (``sharpen``). A query framed otherwise (a player window, a crop) keeps the embedding's choice:
 on the tuning split, correlating the proposed boxes of a player window instead moved answers
 in pans (a box a few pixels off matches a neighbouring frame of the pan best).
+
+A scene whose ``at`` is already a sample the query correlates with (``Scene.framed``, set by
+``sabi.search.lookalike``) takes a shorter way: the query lies within one sampling step of that
+sample, so only that second is decoded and its frames are compared pixel by pixel, with no
+embedding; where none reaches SHARP, the way above follows. On the tuning split it names the
+same frames (91 % within one frame either way) in a median 0.2 s instead of 0.5 s.
 """
 
 from __future__ import annotations
@@ -84,6 +90,10 @@ class Refiner:
         """The scene with ``at`` on the best frame of the source, or unchanged when the source
         cannot be read."""
         step = 1.0 / self.rate
+        if scene.framed:
+            framed = self._framed(scene, query, path, step)
+            if framed is not None:
+                return framed
         kept = scene.kept_time
         mid = kept + scene.held / 2
         lo = max(0.0, scene.start - step, mid - WINDOW / 2)
@@ -97,6 +107,25 @@ class Refiner:
             return scene
         i = self._best(frames, self.embedder.embed(list(query)))
         return scene.moved_to(frames[sharpen(frames, i, query)].time)
+
+    def _framed(
+        self, scene: Scene, query: Sequence[np.ndarray], path: Path, step: float
+    ) -> Scene | None:
+        """For a scene whose ``at`` is already a sample the query correlates with
+        (``Scene.framed``): the frame within one sampling step of it that correlates best, from
+        SHARP up; None to look the slower way (no such frame, an unreadable file)."""
+        moment = scene.at + scene.offset
+        try:
+            frames = window_frames(
+                path, max(0.0, moment - step), moment + step, self.resolution, self._crop(path)
+            )
+        except (VideoError, OSError):
+            return None
+        if not frames:
+            return None
+        here = min(range(len(frames)), key=lambda k: abs(frames[k].time - moment))
+        k, corr = closest_pixels(frames, here, query, len(frames))
+        return scene.moved_to(frames[k].time) if corr >= SHARP else None
 
     def _best(self, frames: list[SampledFrame], query: np.ndarray) -> int:
         """The frame most like the query: an even pass over the window, then
@@ -143,10 +172,19 @@ def _video_crop(path: str, _size: int, _mtime: int, width: int, level: int) -> C
 
 def sharpen(frames: list[SampledFrame], i: int, query: Sequence[np.ndarray]) -> int:
     """The frame within REACH of ``i`` whose grey thumbnail correlates best with the query's
-    (any of its views), where that reaches SHARP; else ``i``. Equal correlations (a held
-    picture) keep the frame nearest ``i``."""
+    (any of its views), where that reaches SHARP; else ``i``."""
+    k, corr = closest_pixels(frames, i, query, REACH)
+    return k if corr >= SHARP else i
+
+
+def closest_pixels(
+    frames: list[SampledFrame], i: int, query: Sequence[np.ndarray], reach: int
+) -> tuple[int, float]:
+    """The frame within ``reach`` of ``i`` whose grey thumbnail correlates best with the
+    query's (any of its views), and that correlation. Equal correlations (a held picture) keep
+    the frame nearest ``i``."""
     wanted = [unit_thumbnail(rgb, THUMB) for rgb in query]
-    near = range(max(0, i - REACH), min(len(frames), i + REACH + 1))
+    near = range(max(0, i - reach), min(len(frames), i + reach + 1))
     corr = {k: max(float(unit_thumbnail(frames[k].rgb, THUMB) @ w) for w in wanted) for k in near}
     best = max(corr, key=lambda k: (round(corr[k], 4), -abs(k - i)))
-    return best if corr[best] >= SHARP else i
+    return best, corr[best]

@@ -41,6 +41,7 @@ class Scene:
     offset: float = 0.0  # that frame's time in the query clip (s)
     held: float = 0.0  # how long the best hit's kept frame stands for (its deduplicated run, s)
     kept: float | None = None  # that kept frame's own time (episode time); None: at + offset
+    framed: bool = False  # ``at`` is a sample the query correlates with pixel by pixel
 
     @property
     def kept_time(self) -> float:
