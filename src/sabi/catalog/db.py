@@ -165,8 +165,10 @@ class Catalog:
             return list(s.scalars(select(Episode.id).where(Episode.status == status)))
 
     def indexed_ids(self) -> set[int]:
-        with self.session() as s:
-            return set(s.scalars(select(Episode.id).where(Episode.status == "indexed")))
+        """Read by every search, so on a plain connection (no ORM session: a third of the
+        time; the same for ``views`` and ``samples``)."""
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(Episode.id).where(Episode.status == "indexed")))
 
     def select_episodes(
         self,
@@ -196,22 +198,23 @@ class Catalog:
     def views(self, ids: Collection[int]) -> dict[int, EpisodeView]:
         if not ids:
             return {}
-        with self.session() as s:
-            rows = s.execute(select(Episode, Show).join(Show).where(Episode.id.in_(list(ids))))
-            return {
-                ep.id: EpisodeView(
-                    ep.id,
-                    ep.filename,
-                    ep.path,
-                    ep.number,
-                    ep.duration,
-                    ep.link,
-                    show.id,
-                    show.title,
-                    show.tag,
-                )
-                for ep, show in rows
-            }
+        q = (
+            select(
+                Episode.id,
+                Episode.filename,
+                Episode.path,
+                Episode.number,
+                Episode.duration,
+                Episode.link,
+                Show.id,
+                Show.title,
+                Show.tag,
+            )
+            .join(Show)
+            .where(Episode.id.in_(list(ids)))
+        )
+        with self.engine.connect() as conn:
+            return {row[0]: EpisodeView(*row) for row in conn.execute(q)}
 
     def set_cuts(self, episode_id: int, times: Collection[float]) -> None:
         """Replace an episode's shot changes (seconds)."""
@@ -236,13 +239,13 @@ class Catalog:
     def samples(self, episode_id: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
         """An episode's sampled-frame thumbnails from ``lo`` to ``hi`` seconds, in time order
         (empty for an episode indexed before they were kept)."""
-        with self.session() as s:
-            q = (
-                select(Sample.time, Sample.thumb)
-                .where(Sample.episode_id == episode_id, Sample.time.between(lo, hi))
-                .order_by(Sample.time)
-            )
-            return [(float(t), bytes(b)) for t, b in s.execute(q)]
+        q = (
+            select(Sample.time, Sample.thumb)
+            .where(Sample.episode_id == episode_id, Sample.time.between(lo, hi))
+            .order_by(Sample.time)
+        )
+        with self.engine.connect() as conn:
+            return [(float(t), bytes(b)) for t, b in conn.execute(q)]
 
     def delete_episodes(self, ids: Collection[int]) -> None:
         if not ids:

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sabi.prepare.thumbs import SIZE, unit_rows, unit_thumbnail
+from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
 from sabi.search.scenes import Scene, near_best
 
 CLOSE = 0.85  # correlation from which the query is taken to be framed like the video
@@ -44,7 +44,8 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
         return scene
     times = np.array([t for t, _ in rows])
     thumbs = unit_rows(np.frombuffer(b"".join(b for _, b in rows), np.uint8).reshape(-1, size))
-    views = np.stack([unit_thumbnail(image), unit_thumbnail(image[:, ::-1])])
+    grey = grey_thumbnail(image)  # and its mirror image: the thumbnail flipped, no copy made
+    views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
     corr = (thumbs @ views.T).max(axis=1)
     moment = scene.at + scene.offset
     best = max(range(len(times)), key=lambda k: (round(float(corr[k]), 4), -abs(times[k] - moment)))
