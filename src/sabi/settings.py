@@ -230,11 +230,13 @@ class Settings(BaseSettings):
         False,
         description="Name the exact frame: decode the source video around the best match at its "
         "full frame rate and compare its frames with the query (`sabi search --exact`, "
-        "`?exact=1`). Off by default for its cost: a few seconds decoded and 25-40 frames "
-        "embedded, 0.4-0.8 s of one CPU core per search where a plain one takes ~20 ms "
-        "(measured on the demo's clips). Off, `at` is placed between the best-matching sampled "
-        "frame and its stored neighbours: within a sampling step or so in moving shots, "
-        "anywhere in from-to in a held one.",
+        "`?exact=1`). Off by default for its cost: a screenshot framed like the video decodes "
+        "the second around the sample its thumbnail matched and compares pixels (~85 ms on the "
+        "demo's query, where a plain search takes ~20 ms); any other query decodes a few "
+        "seconds and embeds 25-40 frames (0.4-0.8 s of one CPU core). Off, `at` is the sample "
+        "whose thumbnail correlates best with the query (within a quarter second when the "
+        "query is framed like the video), else placed between the best-matching sampled frame "
+        "and its stored neighbours.",
     )
 
     # --- serve
