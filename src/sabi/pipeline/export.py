@@ -65,7 +65,7 @@ def library_items(
                 tag=view.show_tag,
                 link=view.link,
                 cuts=catalog.cuts(episode_id),
-                samples=catalog.samples(episode_id, 0.0, math.inf),
+                samples=catalog.samples(episode_id, -math.inf, math.inf),
             )
 
 

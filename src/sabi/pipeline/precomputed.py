@@ -7,7 +7,7 @@ episode is known by its ``path``: adding it again replaces its frames.
 
 Vector files are NPZ (numpy's zip of arrays, nothing executable in them):
 
-- ``meta``: a JSON string ``{"format": "sabi-vectors", "version": 2, "descriptor": name,
+- ``meta``: a JSON string ``{"format": "sabi-vectors", "version": 3, "descriptor": name,
   "dim": d, "episodes": [{"show", "episode", "filename", "path", "duration", "tag", "link",
   "rows", "cuts", "samples"}, ...]}``; only ``show`` and ``rows`` are required in an episode
   (version 2 added ``cuts``, the episode's shot changes in seconds; version 3 ``samples``, how
