@@ -123,6 +123,23 @@ def test_a_screenshot_framed_like_the_video_is_named_by_its_pixels(sabi, library
     assert embedded == [1]  # the query, and nothing else
 
 
+@pytest.mark.parametrize("when", [15.1, 17.8])
+def test_a_player_window_in_a_slow_pan_is_named_to_the_frame(sabi, library, when):
+    """The frame scaled into a window with a title bar, a control bar and subtitles: its
+    thumbnail matches no sample, so the embedding chooses among the pan's alike frames, and
+    the frame located in the window (sabi.search.register) settles which one by pixels."""
+    t, rgb = frame_at(library / WEBM, when)
+    win = np.full((603, 960, 3), 48, np.uint8)
+    win[:32] = 210
+    win[32:572] = np.asarray(Image.fromarray(rgb).resize((960, 540)))
+    win[490:530, 280:680] = 250  # a subtitle line
+    buf = io.BytesIO()
+    Image.fromarray(win).save(buf, "JPEG", quality=75)
+    answer = sabi.search(buf.getvalue(), exact=True).result[0]
+    assert answer.filename == WEBM
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
 def test_exact_is_the_setting_default(library):
     t, rgb = frame_at(library / WEBM, 12.34)
     query = screenshot(rgb)

@@ -42,10 +42,18 @@ def test_a_query_framed_otherwise_keeps_the_embeddings_choice():
     frames = panning()
     inner = frames[17].rgb[20:100, 40:180]  # a crop: the thumbnails do not line up
     zoomed = np.asarray(Image.fromarray(inner).resize((224, 126)))
-    assert sharpen(frames, 12, [zoomed]) == 12
+    assert sharpen(frames, 12, [zoomed]) is None
 
 
 def test_a_held_picture_keeps_the_frame_nearest_the_choice():
     still = panning()[3].rgb
     frames = [SampledFrame(k / FPS, still) for k in range(30)]
     assert sharpen(frames, 9, [jpeg(still)]) == 9
+
+
+def test_a_best_frame_that_leads_by_less_than_the_margin_keeps_the_choice():
+    frames = panning()
+    query = jpeg(frames[17].rgb)
+    assert sharpen(frames, 12, [query], margin=2.0) == 12  # no correlation leads by 2
+    assert sharpen(frames, 12, [query], margin=0.0) == 17
+    assert sharpen(frames, 17, [query], margin=2.0) == 17  # the choice itself is best

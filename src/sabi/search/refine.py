@@ -19,9 +19,13 @@ Embeddings are made to ignore small differences, so in a slow pan neighbouring f
 alike and the edit (JPEG, subtitles) picks among them. Where the query is framed like the video
 (its grey thumbnail correlates with a frame's at SHARP or more), the REACH frames each side of
 the embedding's choice are compared pixel by pixel and the best correlating one is taken
-(``sharpen``). A query framed otherwise (a player window, a crop) keeps the embedding's choice:
-on the tuning split, correlating the proposed boxes of a player window instead moved answers
-in pans (a box a few pixels off matches a neighbouring frame of the pan best).
+(``sharpen``). A query framed otherwise (a player window, a page) has the embedding's choice
+located in it (``sabi.search.register``: the frame's own pixels slid over the query's at many
+scales, to a pixel), and the same comparison runs on the query cut to that box; it replaces the
+embedding's choice only from FIT up and when it leads that frame's correlation by LEAD (in a
+slow shot the curve is flat to the fourth decimal, and noise would pick). On the tuning split:
+player windows with subtitles 55 -> 70 % within one frame, for 50-150 ms more; the boxes
+proposed from edges and bands instead moved answers in pans (a few pixels off is enough).
 
 A scene whose ``at`` is already a sample the query correlates with (``Scene.framed``, set by
 ``sabi.search.lookalike``) takes a shorter way: the query lies within one sampling step of that
@@ -48,6 +52,7 @@ from sabi.prepare.borders import Crop
 from sabi.prepare.decode import SampledFrame, probe_crop
 from sabi.prepare.thumbs import unit_thumbnail
 from sabi.prepare.window import window_frames
+from sabi.search.register import locate
 from sabi.search.scenes import Scene, near_best
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,8 @@ COARSE = 32  # frames of the first, even pass over the window
 NEAR = 0.02  # scenes this close to the best one's similarity are refined too
 REACH = 12  # frames each side of the embedding's choice that pixels may settle between
 SHARP = 0.9  # pixel correlation from which query and frame are framed alike
+FIT = 0.7  # correlation from which a frame located in a window is taken to sit there
+LEAD = 0.002  # ... and how far its best frame must lead the embedding's choice to replace it
 THUMB = (64, 36)  # grey thumbnail the pixels are compared on
 
 
@@ -106,7 +113,10 @@ class Refiner:
         if not frames:
             return scene
         i = self._best(frames, self.embedder.embed(list(query)))
-        return scene.moved_to(frames[sharpen(frames, i, query)].time)
+        k = sharpen(frames, i, query)
+        if k is None:
+            k = self._registered(frames, i, query[0])
+        return scene.moved_to(frames[i if k is None else k].time)
 
     def _framed(
         self, scene: Scene, query: Sequence[np.ndarray], path: Path, step: float
@@ -124,8 +134,18 @@ class Refiner:
         if not frames:
             return None
         here = min(range(len(frames)), key=lambda k: abs(frames[k].time - moment))
-        k, corr = closest_pixels(frames, here, query, len(frames))
-        return scene.moved_to(frames[k].time) if corr >= SHARP else None
+        k = sharpen(frames, here, query, reach=len(frames))
+        return None if k is None else scene.moved_to(frames[k].time)
+
+    def _registered(self, frames: list[SampledFrame], i: int, query: np.ndarray) -> int | None:
+        """For a query framed otherwise (a player window, a page): frame ``i`` located in it
+        (``sabi.search.register``), and the frame within REACH whose pixels correlate best with
+        the query cut to that box, from SHARP up; None where the frame does not fit the query
+        (FIT) or no frame reaches SHARP."""
+        (top, left, bottom, right), fit = locate(frames[i].rgb, query)
+        if fit < FIT:
+            return None
+        return sharpen(frames, i, [query[top:bottom, left:right]], margin=LEAD)
 
     def _best(self, frames: list[SampledFrame], query: np.ndarray) -> int:
         """The frame most like the query: an even pass over the window, then
@@ -170,21 +190,21 @@ def _video_crop(path: str, _size: int, _mtime: int, width: int, level: int) -> C
     return probe_crop(Path(path), width, level)
 
 
-def sharpen(frames: list[SampledFrame], i: int, query: Sequence[np.ndarray]) -> int:
-    """The frame within REACH of ``i`` whose grey thumbnail correlates best with the query's
-    (any of its views), where that reaches SHARP; else ``i``."""
-    k, corr = closest_pixels(frames, i, query, REACH)
-    return k if corr >= SHARP else i
-
-
-def closest_pixels(
-    frames: list[SampledFrame], i: int, query: Sequence[np.ndarray], reach: int
-) -> tuple[int, float]:
+def sharpen(
+    frames: list[SampledFrame],
+    i: int,
+    query: Sequence[np.ndarray],
+    reach: int = REACH,
+    margin: float = 0.0,
+) -> int | None:
     """The frame within ``reach`` of ``i`` whose grey thumbnail correlates best with the
-    query's (any of its views), and that correlation. Equal correlations (a held picture) keep
-    the frame nearest ``i``."""
+    query's (any of its views), where that reaches SHARP; else None. Equal correlations (a held
+    picture) keep the frame nearest ``i``, and so does a best less than ``margin`` above ``i``'s
+    own."""
     wanted = [unit_thumbnail(rgb, THUMB) for rgb in query]
     near = range(max(0, i - reach), min(len(frames), i + reach + 1))
     corr = {k: max(float(unit_thumbnail(frames[k].rgb, THUMB) @ w) for w in wanted) for k in near}
     best = max(corr, key=lambda k: (round(corr[k], 4), -abs(k - i)))
-    return best, corr[best]
+    if corr[best] < SHARP:
+        return None
+    return i if corr[best] - corr[i] < margin else best

@@ -1,0 +1,119 @@
+"""Find where a video frame sits inside a query image, by correlating the frame's own pixels.
+
+A screenshot of a player window or a page carries the frame at some scale and offset, with
+chrome and subtitles around and over it. Boxes proposed from the query's edges and colour bands
+(``sabi.prepare.regions``) are good enough to search with, but a few pixels off: in a pan that
+is enough for a pixel comparison to prefer a neighbouring frame. Where a frame of the source is
+at hand (``exact``), its grey picture is slid over the query's at a range of scales instead, and
+the box where the two correlate best is where the frame sits, to a pixel of a WORK-wide copy.
+
+What it costs: the query scaled to WORK pixels wide, and for each of SCALES the frame scaled to
+that share of the query's width and correlated at every second position (about 20 scales:
+50-90 ms of one core). Only ``exact`` calls it, and only when the query is not framed like the
+video already.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+WORK = 160  # width (pixels) of the query copy the frame is looked for in
+SCALES = np.arange(0.55, 1.0001, 0.025)  # frame width / query width tried (a window: ~0.6-0.95)
+STRIDE = 2  # positions tried, in WORK pixels
+MIN_SIDE = 8  # smallest frame, in WORK pixels, worth correlating
+FINE_WORK = 480  # width of the query copy the second pass looks in (the query's, if narrower)
+FINE = 0.005  # scale step of the second pass
+
+
+def _grey(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
+    image = Image.fromarray(np.ascontiguousarray(rgb)).convert("L")
+    return np.asarray(image.resize((width, height), Image.Resampling.BOX), np.float32)
+
+
+def _integral(image: np.ndarray) -> np.ndarray:
+    """Summed-area table with a zero row and column in front (float64: sums of squares)."""
+    out = np.zeros((image.shape[0] + 1, image.shape[1] + 1))
+    out[1:, 1:] = image.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
+    return out
+
+
+def _box_sums(table: np.ndarray, h: int, w: int, stride: int) -> np.ndarray:
+    """The sum of every h x w window at every ``stride``-th position, from a summed-area
+    table."""
+    rows = (table.shape[0] - 1 - h) // stride + 1
+    cols = (table.shape[1] - 1 - w) // stride + 1
+    y = np.arange(rows) * stride
+    x = np.arange(cols) * stride
+    sums: np.ndarray = (
+        table[np.ix_(y + h, x + w)]
+        - table[np.ix_(y, x + w)]
+        - table[np.ix_(y + h, x)]
+        + table[np.ix_(y, x)]
+    )
+    return sums
+
+
+def locate(frame: np.ndarray, query: np.ndarray) -> tuple[tuple[int, int, int, int], float]:
+    """Where ``frame`` sits in ``query`` as (top, left, bottom, right) in the query's pixels,
+    and the correlation there (-1 to 1; the box is the whole query when nothing fits).
+
+    Two passes: every scale of SCALES at every STRIDE-th position of a WORK-wide copy, then
+    scales FINE apart around the best one at every position of a copy FINE_WORK wide, within a
+    few pixels of the first box (one WORK pixel is three of a 480-wide query)."""
+    qh0, qw0 = query.shape[:2]
+    q = _grey(query, WORK, max(MIN_SIDE, round(WORK * qh0 / qw0)))
+    found, fit = _best_box(frame, q, qw0 / WORK, SCALES, STRIDE)
+    if found is None:
+        return (0, 0, qh0, qw0), fit
+    top, left, bottom, right = found
+    width = min(FINE_WORK, qw0)
+    f = qw0 / width  # query pixels per pixel of the fine copy
+    fine = _grey(query, width, max(MIN_SIDE, round(width * qh0 / qw0)))
+    pad = round(STRIDE * qw0 / WORK / f) + 2  # the first pass's step, in fine pixels
+    y0, x0 = max(0, round(top / f) - pad), max(0, round(left / f) - pad)
+    y1 = min(fine.shape[0], round(bottom / f) + 2 * pad)
+    x1 = min(fine.shape[1], round(right / f) + 2 * pad)
+    scales = (right - left) / qw0 + FINE * np.arange(-3, 4)
+    box, fine_fit = _best_box(frame, fine[y0:y1, x0:x1], f, scales * width / (x1 - x0), 1)
+    if box is None or fine_fit < fit:
+        return found, fit
+    dy, dx = round(y0 * f), round(x0 * f)
+    return (box[0] + dy, box[1] + dx, box[2] + dy, box[3] + dx), fine_fit
+
+
+def _best_box(
+    frame: np.ndarray, q: np.ndarray, f: float, scales: np.ndarray, stride: int
+) -> tuple[tuple[int, int, int, int] | None, float]:
+    """The box where ``frame`` correlates best with the grey picture ``q`` (a query copy with
+    ``f`` query pixels to its pixel), in the query's pixels from ``q``'s corner, and that
+    correlation: ``scales`` are frame widths as shares of ``q``'s width, tried at every
+    ``stride``-th position."""
+    qh, qw = q.shape
+    plain, squared = _integral(q), _integral(q * q)
+    aspect = frame.shape[0] / frame.shape[1]
+    best, box = -1.0, None
+    for scale in scales:
+        tw = round(scale * qw)
+        th = round(tw * aspect)
+        if th > qh or tw > qw or min(th, tw) < MIN_SIDE:
+            continue
+        t = _grey(frame, tw, th)
+        t -= t.mean()
+        norm = float(np.linalg.norm(t))
+        if norm == 0:
+            continue
+        windows = np.lib.stride_tricks.sliding_window_view(q, (th, tw))[::stride, ::stride]
+        dot = np.einsum("ijkl,kl->ij", windows, t / norm)
+        sums, squares = _box_sums(plain, th, tw, stride), _box_sums(squared, th, tw, stride)
+        corr = dot / np.sqrt(np.maximum(squares - sums * sums / t.size, 1e-6))
+        y, x = (int(v) for v in np.unravel_index(int(np.argmax(corr)), corr.shape))
+        if corr[y, x] > best:
+            best, box = (
+                float(corr[y, x]),
+                (stride * y, stride * x, stride * y + th, stride * x + tw),
+            )
+    if box is None:
+        return None, best
+    top, left, bottom, right = box
+    return (round(top * f), round(left * f), round(bottom * f), round(right * f)), best
