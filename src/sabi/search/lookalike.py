@@ -47,8 +47,9 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     grey = grey_thumbnail(image)  # and its mirror image: the thumbnail flipped, no copy made
     views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
     corr = (thumbs @ views.T).max(axis=1)
-    moment = scene.at + scene.offset
-    best = max(range(len(times)), key=lambda k: (round(float(corr[k]), 4), -abs(times[k] - moment)))
+    best = max(
+        range(len(times)), key=lambda k: (round(float(corr[k]), 4), -abs(times[k] - scene.moment))
+    )
     if corr[best] < CLOSE:
         return scene
     return replace(scene.moved_to(float(times[best])), framed=True)

@@ -124,7 +124,7 @@ class Refiner:
         """For a scene whose ``at`` is already a sample the query correlates with
         (``Scene.framed``): the frame within one sampling step of it that correlates best, from
         SHARP up; None to look the slower way (no such frame, an unreadable file)."""
-        moment = scene.at + scene.offset
+        moment = scene.moment
         try:
             frames = window_frames(
                 path, max(0.0, moment - step), moment + step, self.resolution, self._crop(path)

@@ -44,9 +44,15 @@ class Scene:
     framed: bool = False  # ``at`` is a sample the query correlates with pixel by pixel
 
     @property
+    def moment(self) -> float:
+        """Where ``at`` puts the matched query frame, in episode time (``at`` is shifted back by
+        that frame's offset in the clip)."""
+        return self.at + self.offset
+
+    @property
     def kept_time(self) -> float:
         """The best hit's kept frame's time in the episode, whatever ``at`` became since."""
-        return self.at + self.offset if self.kept is None else self.kept
+        return self.moment if self.kept is None else self.kept
 
     def moved_to(self, moment: float) -> Scene:
         """This scene with its moment at ``moment`` (episode time, where its query frame
