@@ -14,7 +14,12 @@ from media import frame_at, screenshot
 from sabi.app import Sabi
 from sabi.describe import make_embedder
 from sabi.errors import BadInput, DescriptorMismatch, NotFound
-from sabi.pipeline.precomputed import EpisodeVectors, read_vector_file, write_vector_file
+from sabi.pipeline.precomputed import (
+    THUMB_BYTES,
+    EpisodeVectors,
+    read_vector_file,
+    write_vector_file,
+)
 from sabi.prepare.decode import sample_frames
 from sabi.settings import Settings
 
@@ -101,7 +106,7 @@ def test_sampled_frame_thumbnails_travel_with_the_file(tmp_path):
     vectors = rng.standard_normal((4, 33)).astype(np.float32)  # Colour Layout's size
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     times = np.arange(4, dtype=np.float32)
-    thumbs = [(0.5 * k, bytes(rng.integers(0, 256, 144, np.uint8))) for k in range(7)]
+    thumbs = [(0.5 * k, bytes(rng.integers(0, 256, THUMB_BYTES, np.uint8))) for k in range(7)]
     items = [
         EpisodeVectors("A", vectors, times, times + 1, filename="a.mkv", samples=thumbs),
         EpisodeVectors("B", vectors, times, times + 1, filename="b.mkv"),
@@ -127,3 +132,30 @@ def test_sampled_frame_thumbnails_travel_with_the_file(tmp_path):
     np.savez(old, meta=np.array(json.dumps(meta)), vectors=vectors, starts=times, ends=times + 1)
     (item,) = read_vector_file(old).items()
     assert item.samples is None and item.cuts == [0.0]
+
+
+def test_thumbnails_of_another_size_still_read(tmp_path):
+    """A version 3 file written when thumbnails were 16x9 reads whole; search leaves rows of
+    another size aside (sabi.search.lookalike)."""
+    vectors = np.eye(4, 33, dtype=np.float32)
+    times = np.arange(4, dtype=np.float32)
+    small = np.arange(3 * 144, dtype=np.uint8).reshape(3, 144) % 251
+    meta = {
+        "format": "sabi-vectors",
+        "version": 3,
+        "descriptor": "colorlayout",
+        "dim": 33,
+        "episodes": [{"show": "A", "rows": 4, "samples": 3}],
+    }
+    path = tmp_path / "v3-16x9.npz"
+    np.savez(
+        path,
+        meta=np.array(json.dumps(meta)),
+        vectors=vectors,
+        starts=times,
+        ends=times + 1,
+        sample_times=np.array([0.0, 0.5, 1.0], np.float32),
+        sample_thumbs=small,
+    )
+    (item,) = read_vector_file(path).items()
+    assert item.samples == [(t, bytes(row)) for t, row in zip([0.0, 0.5, 1.0], small, strict=True)]

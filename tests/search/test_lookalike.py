@@ -11,7 +11,7 @@ from test_sharpen import jpeg
 
 from sabi.prepare.decode import SampledFrame
 from sabi.prepare.thumbs import grey_thumbnail, record_thumbs
-from sabi.search.lookalike import lookalike, lookalike_scenes
+from sabi.search.lookalike import lookalike, lookalike_scenes, plateau_middle
 from sabi.search.scenes import Scene
 
 pytestmark = pytest.mark.fast
@@ -62,11 +62,62 @@ def test_a_clip_frame_names_where_the_clip_starts():
     assert placed.at == pytest.approx(1.5)
 
 
-def test_a_query_framed_otherwise_keeps_the_moment_from_the_vectors():
+def test_a_picture_from_elsewhere_keeps_the_moment_from_the_vectors():
+    """Neither the whole picture nor any box of a sample fits it (a window, a photo)."""
     frames = pan()
-    inner = frames[5].rgb[20:100, 40:180]  # a crop: its thumbnail lines up with no sample's
-    zoomed = np.asarray(Image.fromarray(inner).resize((224, 126)))
-    assert lookalike(run_scene(at=1.0), zoomed, stored(frames)) == run_scene(at=1.0)
+    other = np.random.default_rng(9).integers(0, 256, (18, 32, 3), np.uint8)
+    elsewhere = np.asarray(Image.fromarray(other).resize((224, 126), Image.Resampling.BICUBIC))
+    assert lookalike(run_scene(at=1.0), elsewhere, stored(frames)) == run_scene(at=1.0)
+
+
+def coarse_pan(samples: int = 9, width: int = 224, height: int = 126) -> list[SampledFrame]:
+    """A pan of shapes large enough to show in a thumbnail, 12 pixels on each sample."""
+    rng = np.random.default_rng(5)
+    wide = width + 12 * samples
+    cells = rng.integers(0, 256, (height // 21, wide // 21, 3), np.uint8)
+    scene = np.asarray(Image.fromarray(cells).resize((wide, height), Image.Resampling.BICUBIC))
+    return [
+        SampledFrame(k * STEP, scene[:, 12 * k : 12 * k + width].copy()) for k in range(samples)
+    ]
+
+
+def crop(rgb: np.ndarray, share: float, fx: float = 0.5, fy: float = 0.5) -> np.ndarray:
+    """``share`` of the frame's width and height, placed at (fx, fy) of the room left."""
+    h, w = rgb.shape[:2]
+    cw, ch = round(w * share), round(h * share)
+    x, y = round((w - cw) * fx), round((h - ch) * fy)
+    return np.ascontiguousarray(rgb[y : y + ch, x : x + cw])
+
+
+@pytest.mark.parametrize("k", [3, 4, 5])
+def test_a_crop_of_a_pan_lands_on_the_sample_it_was_cut_from(k):
+    """Whole-picture thumbnails do not line up with a crop, and the vectors put every crop on
+    the kept frame (0.0 s); a box of each sample does, and the crop of a pan is whole in the
+    samples either side of its own, so the middle of those is taken."""
+    frames = coarse_pan()
+    placed = lookalike(run_scene(), jpeg(crop(frames[k].rgb, 0.7)), stored(frames))
+    assert placed.at == pytest.approx(k * STEP)
+    assert not placed.framed  # not a sample the query correlates with as a whole
+    assert placed.start <= placed.at <= placed.end
+
+
+def test_an_off_centre_crop_of_a_still_shot_lands_on_its_sample():
+    """Frames that change in place (no pan): only the right sample holds the crop."""
+    rng = np.random.default_rng(11)
+    frames = [
+        SampledFrame(k * STEP, np.asarray(Image.fromarray(c).resize((224, 126))))
+        for k, c in enumerate(rng.integers(0, 256, (8, 6, 10, 3), np.uint8))
+    ]
+    query = crop(frames[6].rgb, 0.75, fx=0.1, fy=0.9)
+    assert lookalike(run_scene(), query, stored(frames)).at == pytest.approx(3.0)
+
+
+def test_the_middle_of_the_run_of_near_equal_fits_is_taken():
+    times = np.array([0.0, 0.5, 1.0, 2.0, 2.5, 3.0])  # a sample missing at 1.5 s
+    scores = np.array([0.5, 0.997, 0.996, 1.0, 0.999, 0.7])
+    assert plateau_middle(times, scores, 0.005) == 2  # 0.5-2.5 s: 1.5 is nearest 1.0 (first)
+    assert plateau_middle(times, scores, 0.0) == 3  # the best alone
+    assert plateau_middle(times, np.full(6, 0.95), 0.005) == 2  # 0-3 s: 1.5 is as near 1.0 as 2.0
 
 
 def test_a_held_picture_keeps_the_sample_nearest_the_moment():

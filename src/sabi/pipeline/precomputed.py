@@ -291,7 +291,8 @@ def _samples(path: Path, zf: zipfile.ZipFile, count: int) -> tuple[np.ndarray, n
     if not count:
         return np.zeros(0, np.float32), np.zeros((0, THUMB_BYTES), np.uint8)
     times, thumbs = _mapped(path, zf, "sample_times"), _mapped(path, zf, "sample_thumbs")
-    if len(times) != count or thumbs.shape != (count, THUMB_BYTES):
+    # rows of another thumbnail size read, and search leaves them aside (sabi.search.lookalike)
+    if len(times) != count or thumbs.ndim != 2 or len(thumbs) != count:
         raise BadInput(f"{path}: the sample arrays do not hold the rows the episodes list")
     return times, thumbs
 

@@ -3,17 +3,27 @@
 The vectors say which run of near-identical frames a query came from; ``sabi.search.moment``
 then leans ``at`` towards a neighbour. Neither can tell the samples inside a run apart (the run
 kept one vector), which leaves a screenshot from a slow pan up to a run's length off. Every
-sample's 16x9 grey thumbnail is kept at index time (``sabi.prepare.thumbs``); here the query's
+sample's 24x14 grey thumbnail is kept at index time (``sabi.prepare.thumbs``); here the query's
 own thumbnail (the picture that matched: the whole image, or the box or screen cut from it, and
 its mirror image) is correlated with those of the samples the scene spans, one sampling step
 beyond each side. Where the best correlation reaches CLOSE the query is framed like the video
-(a screenshot, re-encoded, scaled, tinted, subtitled) and ``at`` becomes that sample's time;
-below it (a crop, a player window, a photo) the moment from the vectors stays.
+(a screenshot, re-encoded, scaled, tinted, subtitled) and ``at`` becomes that sample's time.
 
-Chosen on the tuning split of the accuracy benchmark: 16x9 placed as well as 32x18, and CLOSE
-0.85 and 0.9 tied (0.85 kept one more answer within ±1 s); bench/results/accuracy.md has the
-report split. What it costs: one indexed catalogue read of a few rows per placed scene (the
-best and those within NEAR of it), and a dot product per row.
+Below it the query may be a crop: every sample is searched for the box that fits the query
+best (``sabi.search.cropfit``), and where a fit reaches CROP_CLOSE ``at`` becomes the middle of
+the run of samples that fit within TIE of the best. A crop of a pan or of a held shot is whole
+in several samples in a row (the picture moved, or something outside the crop did), and the one
+it was cut from is their middle more often than any end. Anything else (a player window, a
+photo of a screen) keeps the moment from the vectors.
+
+Chosen on the tuning split of the accuracy benchmark, with a third split (seed 23, none of the
+report split's frames) where the tuning split tied: 24x14 against 16x9 and 32x18 (the same for
+framed screenshots; crops were placed better than at 16x9 and as well as at 32x18, in less
+room), CLOSE 0.93 against 0.8-0.98, CROP_CLOSE 0.9 against 0.85 and 0.95, TIE 0.005 against
+0-0.02 (0: the best fit alone, a crop of a pan lands on an end of it); bench/results/
+accuracy.md has the report split. What it costs: one indexed catalogue read of a few rows per
+placed scene (the best and those within NEAR of it) and a dot product per row; a query that is
+not framed like the video adds the box search, about 1 ms a sample (5-25 ms a scene).
 """
 
 from __future__ import annotations
@@ -24,9 +34,12 @@ from dataclasses import replace
 import numpy as np
 
 from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
+from sabi.search.cropfit import crop_fits
 from sabi.search.scenes import Scene, near_best
 
-CLOSE = 0.85  # correlation from which the query is taken to be framed like the video
+CLOSE = 0.93  # correlation from which the query is taken to be framed like the video
+CROP_CLOSE = 0.9  # ... and from which a box of a sample is taken to be the query (a crop)
+TIE = 0.005  # box fits this close to the best are the same picture (see plateau_middle)
 EPSILON = 1e-3  # seconds: stored times are rounded
 NEAR = 0.05  # scenes this close to the best one's similarity are placed too (as in moment)
 
@@ -36,23 +49,42 @@ ReadSamples = Callable[[int, float, float], list[tuple[float, bytes]]]
 
 def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]]) -> Scene:
     """``scene`` with ``at`` on the sample whose thumbnail correlates best with ``image``
-    (or its mirror image), where that reaches CLOSE; unchanged otherwise. Equal correlations
-    (a held picture) keep the sample nearest the current moment."""
+    (or its mirror image), where that reaches CLOSE; else on the sample with the box that fits
+    it best, where that reaches CROP_CLOSE; unchanged otherwise. Equal correlations (a held
+    picture) keep the sample nearest the current moment; a crop's near-equal fits (TIE) take
+    the middle of their run."""
     size = SIZE[0] * SIZE[1]
-    rows = [(t, b) for t, b in samples if len(b) == size]  # another size: another version
+    rows = sorted((t, b) for t, b in samples if len(b) == size)  # another size: another version
     if not rows:
         return scene
     times = np.array([t for t, _ in rows])
-    thumbs = unit_rows(np.frombuffer(b"".join(b for _, b in rows), np.uint8).reshape(-1, size))
+    raw = np.frombuffer(b"".join(b for _, b in rows), np.uint8).reshape(-1, size)
     grey = grey_thumbnail(image)  # and its mirror image: the thumbnail flipped, no copy made
     views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
-    corr = (thumbs @ views.T).max(axis=1)
+    corr = (unit_rows(raw) @ views.T).max(axis=1)
     best = max(
         range(len(times)), key=lambda k: (round(float(corr[k]), 4), -abs(times[k] - scene.moment))
     )
-    if corr[best] < CLOSE:
-        return scene
-    return replace(scene.moved_to(float(times[best])), framed=True)
+    if corr[best] >= CLOSE:
+        return replace(scene.moved_to(float(times[best])), framed=True)
+    fits = crop_fits(raw.reshape(-1, SIZE[1], SIZE[0]), image)
+    k = plateau_middle(times, fits, TIE)
+    return scene.moved_to(float(times[k])) if fits[k] >= CROP_CLOSE else scene
+
+
+def plateau_middle(times: np.ndarray, scores: np.ndarray, tie: float) -> int:
+    """The sample nearest the middle of the run of samples (in time order), around the best
+    score, that score within ``tie`` of it: a crop of a pan or of a held shot is whole in
+    several samples in a row, and the one it was cut from is the middle of them, not whichever
+    one noise put first."""
+    best = int(np.argmax(scores))
+    lo = hi = best
+    while lo > 0 and scores[lo - 1] >= scores[best] - tie:
+        lo -= 1
+    while hi + 1 < len(scores) and scores[hi + 1] >= scores[best] - tie:
+        hi += 1
+    middle = (times[lo] + times[hi]) / 2
+    return min(range(lo, hi + 1), key=lambda k: abs(times[k] - middle))
 
 
 def lookalike_scenes(

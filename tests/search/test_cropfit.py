@@ -1,0 +1,49 @@
+"""How well a crop fits each sample (sabi.search.cropfit): the shortcut through sums and
+squares gives the same correlations as resampling every box, and a crop fits the sample it was
+cut from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
+from sabi.search.cropfit import OUT, SMALLEST, boxes, crop_fits
+
+pytestmark = pytest.mark.fast
+
+
+def test_boxes_cover_half_the_axis_up_to_all_of_it():
+    per_axis = boxes(SIZE[0], OUT[0])
+    assert per_axis.shape[1:] == (OUT[0], SIZE[0])
+    np.testing.assert_allclose(per_axis.sum(axis=2), 1.0, atol=1e-6)  # each output a weighted mean
+    spans = (per_axis > 0).any(axis=1).sum(axis=1)  # thumbnail pixels each box reads
+    assert spans.min() >= SMALLEST * SIZE[0] and spans.max() == SIZE[0]
+
+
+def test_the_shortcut_equals_resampling_every_box():
+    rng = np.random.default_rng(2)
+    thumbs = rng.integers(0, 256, (3, SIZE[1], SIZE[0]), np.uint8)
+    image = rng.integers(0, 256, (60, 90, 3), np.uint8)
+    grey = grey_thumbnail(image, OUT)
+    views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
+    rows, cols = boxes(SIZE[1], OUT[1]), boxes(SIZE[0], OUT[0])
+    resampled = np.einsum("aij,njk,blk->nabil", rows, thumbs.astype(np.float32), cols)
+    direct = (unit_rows(resampled.reshape(-1, OUT[0] * OUT[1])) @ views.T).max(axis=1)
+    expected = direct.reshape(len(thumbs), -1).max(axis=1)
+    np.testing.assert_allclose(crop_fits(thumbs, image), expected, atol=1e-4)
+
+
+def test_a_crop_fits_its_own_sample_best_and_its_mirror_image_too():
+    rng = np.random.default_rng(4)
+    frames = [
+        np.asarray(Image.fromarray(c).resize((320, 180), Image.Resampling.BICUBIC))
+        for c in rng.integers(0, 256, (4, 8, 14, 3), np.uint8)
+    ]
+    thumbs = np.stack([grey_thumbnail(f) for f in frames])
+    part = frames[2][30:150, 60:280]  # 69 % of the width, 67 % of the height
+    for query in (part, part[:, ::-1]):
+        fits = crop_fits(thumbs, query)
+        assert int(np.argmax(fits)) == 2 and fits[2] > 0.95
+        assert np.delete(fits, 2).max() < 0.9
