@@ -235,8 +235,8 @@ class Settings(BaseSettings):
         "demo's query, where a plain search takes ~20 ms); any other query decodes a few "
         "seconds and embeds 25-40 frames (0.4-0.8 s of one CPU core). Off, `at` is the sample "
         "whose thumbnail correlates best with the query (within a quarter second when the "
-        "query is framed like the video), else placed between the best-matching sampled frame "
-        "and its stored neighbours.",
+        "query is framed like the video), a crop on the sample with a box that fits it, else "
+        "placed between the best-matching sampled frame and its stored neighbours.",
     )
 
     # --- serve

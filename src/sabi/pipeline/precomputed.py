@@ -14,7 +14,7 @@ Vector files are NPZ (numpy's zip of arrays, nothing executable in them):
   many sampled-frame thumbnails it has; older files still read);
 - ``vectors`` (rows x d, float16 or float32, unit length), ``starts`` and ``ends`` (seconds,
   float32): every episode's frames one after another, in the order of ``episodes``;
-- ``sample_times`` (float32) and ``sample_thumbs`` (uint8, one 16x9 grey thumbnail a row),
+- ``sample_times`` (float32) and ``sample_thumbs`` (uint8, one 24x14 grey thumbnail a row),
   version 3: every episode's sampled-frame thumbnails (``sabi.prepare.thumbs``) the same way.
 
 Both directions stream: the writer spools each array to a temporary file beside the output
