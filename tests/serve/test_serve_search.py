@@ -149,15 +149,16 @@ def test_a_scene_not_in_the_library_is_said_so(server):
 
 
 def test_exact_flag_names_the_frame(server, shared_media):
-    """Between two kept frames of the held 12-16 s shot: without the source the answer is a
-    kept (sampled) frame, not this one; ``exact=1`` decodes the episode around it and names the
-    frame itself."""
+    """Between two samples of the held 12-16 s shot: without the source the answer is a
+    sample (2 a second), more than a frame from this one; ``exact=1`` decodes the episode
+    around it and names the frame itself."""
     from media import frame_at, screenshot
 
     t, rgb = frame_at(shared_media / "big_buck_bunny_0_30.webm", 13.3)
     jpeg = screenshot(rgb)
     sampled = _best(_search(server, jpeg, exact="0"))
-    assert sampled["from"] <= t <= sampled["to"] and abs(sampled["at"] - t) > 0.2
+    assert sampled["from"] <= t <= sampled["to"] and abs(sampled["at"] - t) > 0.1
+    assert abs(sampled["at"] * 2 - round(sampled["at"] * 2)) < 0.01  # a sample
     for value in ("1", "true", ""):
         best = _best(_search(server, jpeg, exact=value))
         assert best["episode"] == 1 and abs(best["at"] - t) <= 1 / 24 + 2e-3, (value, t, best)
