@@ -20,8 +20,8 @@ STEP = 0.5  # two samples a second, as indexed by default
 
 
 def pan(samples: int = 8, width: int = 224, height: int = 126) -> list[SampledFrame]:
-    """A pan sampled every STEP, each sample 6 pixels on from the last (under half a pixel of
-    a 16x9 thumbnail)."""
+    """A pan sampled every STEP, each sample 6 pixels on from the last (under a pixel of a
+    24x14 thumbnail)."""
     rng = np.random.default_rng(3)
     wide = width + 6 * samples
     coarse = rng.integers(0, 256, (height // 6, wide // 6, 3), np.uint8)
