@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
-from sabi.search.cropfit import OUT, SMALLEST, boxes, crop_fits
+from sabi.search.cropfit import OUT, SMALLEST, boxes, crop_fits, window_fits
+from sabi.search.lookalike import CLOSE
 
 pytestmark = pytest.mark.fast
 
@@ -47,3 +48,18 @@ def test_a_crop_fits_its_own_sample_best_and_its_mirror_image_too():
         fits = crop_fits(thumbs, query)
         assert int(np.argmax(fits)) == 2 and fits[2] > 0.95
         assert np.delete(fits, 2).max() < 0.9
+
+
+def test_a_frame_inside_a_window_fits_its_own_sample_best():
+    rng = np.random.default_rng(6)
+    frames = [
+        np.asarray(Image.fromarray(c).resize((320, 180), Image.Resampling.BICUBIC))
+        for c in rng.integers(0, 256, (4, 8, 14, 3), np.uint8)
+    ]
+    thumbs = np.stack([grey_thumbnail(f) for f in frames])
+    page = np.full((220, 340, 3), 235, np.uint8)  # a page around the player
+    page[25:205, 10:330] = frames[1]
+    for query in (page, page[:, ::-1]):
+        fits = window_fits(thumbs, query)
+        assert int(np.argmax(fits)) == 1 and fits[1] > CLOSE
+        assert np.delete(fits, 1).max() < 0.9

@@ -112,6 +112,25 @@ def test_an_off_centre_crop_of_a_still_shot_lands_on_its_sample():
     assert lookalike(run_scene(), query, stored(frames)).at == pytest.approx(3.0)
 
 
+def window(rgb: np.ndarray) -> np.ndarray:
+    """The frame inside a player's chrome: a title bar, a control bar, a margin each side."""
+    h, w = rgb.shape[:2]
+    out = np.full((h + 32, w + 16, 3), 60, np.uint8)
+    out[:12] = 200  # title bar
+    out[-20:] = 30  # control bar
+    out[-12:-8, 30 : w - 30] = 220  # the seek bar
+    out[12 : 12 + h, 8 : 8 + w] = rgb
+    return out
+
+
+@pytest.mark.parametrize("k", [2, 5, 7])
+def test_a_player_window_lands_on_the_sample_inside_it(k):
+    """The chrome keeps the whole thumbnail from lining up; a box of the window does."""
+    frames = coarse_pan()
+    placed = lookalike(run_scene(), jpeg(window(frames[k].rgb)), stored(frames))
+    assert placed.at == pytest.approx(k * STEP)
+
+
 def test_the_middle_of_the_run_of_near_equal_fits_is_taken():
     times = np.array([0.0, 0.5, 1.0, 2.0, 2.5, 3.0])  # a sample missing at 1.5 s
     scores = np.array([0.5, 0.997, 0.996, 1.0, 0.999, 0.7])
