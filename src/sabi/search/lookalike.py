@@ -53,8 +53,9 @@ ReadSamples = Callable[[int, float, float], list[tuple[float, bytes]]]
 
 def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]]) -> Scene:
     """``scene`` with ``at`` on the sample whose thumbnail correlates best with ``image``
-    (or its mirror image), where that reaches CLOSE; else on the sample with the box that fits
-    it best, where that reaches CROP_CLOSE; unchanged otherwise. Equal correlations (a held
+    (or its mirror image), where that reaches CLOSE; else on the sample whose thumbnail a box
+    of ``image`` correlates with from CLOSE up (a window); else on the sample with the box that
+    fits ``image`` best, where that reaches CROP_CLOSE (a crop); unchanged otherwise. Equal correlations (a held
     picture) keep the sample nearest the current moment; a crop's near-equal fits (TIE) take
     the middle of their run."""
     size = SIZE[0] * SIZE[1]
