@@ -36,13 +36,18 @@ def test_the_shortcut_equals_resampling_every_box():
     np.testing.assert_allclose(crop_fits(thumbs, image), expected, atol=1e-4)
 
 
-def test_a_crop_fits_its_own_sample_best_and_its_mirror_image_too():
-    rng = np.random.default_rng(4)
+def shots(seed: int) -> tuple[list[np.ndarray], np.ndarray]:
+    """Four unrelated 320x180 frames of coarse shapes, and their thumbnails as indexed."""
+    rng = np.random.default_rng(seed)
     frames = [
         np.asarray(Image.fromarray(c).resize((320, 180), Image.Resampling.BICUBIC))
         for c in rng.integers(0, 256, (4, 8, 14, 3), np.uint8)
     ]
-    thumbs = np.stack([grey_thumbnail(f) for f in frames])
+    return frames, np.stack([grey_thumbnail(f) for f in frames])
+
+
+def test_a_crop_fits_its_own_sample_best_and_its_mirror_image_too():
+    frames, thumbs = shots(4)
     part = frames[2][30:150, 60:280]  # 69 % of the width, 67 % of the height
     for query in (part, part[:, ::-1]):
         fits = crop_fits(thumbs, query)
@@ -51,12 +56,7 @@ def test_a_crop_fits_its_own_sample_best_and_its_mirror_image_too():
 
 
 def test_a_frame_inside_a_window_fits_its_own_sample_best():
-    rng = np.random.default_rng(6)
-    frames = [
-        np.asarray(Image.fromarray(c).resize((320, 180), Image.Resampling.BICUBIC))
-        for c in rng.integers(0, 256, (4, 8, 14, 3), np.uint8)
-    ]
-    thumbs = np.stack([grey_thumbnail(f) for f in frames])
+    frames, thumbs = shots(6)
     page = np.full((220, 340, 3), 235, np.uint8)  # a page around the player
     page[25:205, 10:330] = frames[1]
     for query in (page, page[:, ::-1]):
