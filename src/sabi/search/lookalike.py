@@ -55,9 +55,9 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     """``scene`` with ``at`` on the sample whose thumbnail correlates best with ``image``
     (or its mirror image), where that reaches CLOSE; else on the sample whose thumbnail a box
     of ``image`` correlates with from CLOSE up (a window); else on the sample with the box that
-    fits ``image`` best, where that reaches CROP_CLOSE (a crop); unchanged otherwise. Equal correlations (a held
-    picture) keep the sample nearest the current moment; a crop's near-equal fits (TIE) take
-    the middle of their run."""
+    fits ``image`` best, where that reaches CROP_CLOSE (a crop); unchanged otherwise. Equal
+    correlations (a held picture) keep the sample nearest the current moment; a crop's
+    near-equal fits (TIE) take the middle of their run."""
     size = SIZE[0] * SIZE[1]
     rows = sorted((t, b) for t, b in samples if len(b) == size)  # another size: another version
     if not rows:
@@ -67,12 +67,12 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     grey = grey_thumbnail(image)  # and its mirror image: the thumbnail flipped, no copy made
     views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
     corr = (unit_rows(raw) @ views.T).max(axis=1)
-    best = nearest_best(times, corr, scene.moment)
+    best = best_sample(times, corr, scene.moment)
     if corr[best] >= CLOSE:
         return replace(scene.moved_to(float(times[best])), framed=True)
     thumbs = raw.reshape(-1, SIZE[1], SIZE[0])
     windowed = window_fits(thumbs, image)
-    best = nearest_best(times, windowed, scene.moment)
+    best = best_sample(times, windowed, scene.moment)
     if windowed[best] >= CLOSE:
         return scene.moved_to(float(times[best]))
     fits = crop_fits(thumbs, image)
@@ -80,7 +80,7 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     return scene.moved_to(float(times[k])) if fits[k] >= CROP_CLOSE else scene
 
 
-def nearest_best(times: np.ndarray, scores: np.ndarray, moment: float) -> int:
+def best_sample(times: np.ndarray, scores: np.ndarray, moment: float) -> int:
     """The best-scoring sample; among equal scores (to 4 decimals: a held picture), the one
     nearest ``moment``."""
     return max(
