@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from sabi.prepare.decode import SampledFrame
-from sabi.search.refine import sharpen
+from sabi.search.refine import registered, sharpen
 
 FPS = 24
 
@@ -57,3 +57,44 @@ def test_a_best_frame_that_leads_by_less_than_the_margin_keeps_the_choice():
     assert sharpen(frames, 12, [query], margin=2.0) == 12  # no correlation leads by 2
     assert sharpen(frames, 12, [query], margin=0.0) == 17
     assert sharpen(frames, 17, [query], margin=2.0) == 17  # the choice itself is best
+
+
+def test_frames_alike_to_the_fourth_decimal_are_still_told_apart():
+    """A slow pan's last frames correlate alike to four places; the screenshot is still the
+    frame that correlates best, not the one nearest the first guess."""
+    still = panning()[3].rgb.astype(int)
+    rng = np.random.default_rng(1)
+    frames = []
+    for k in range(12):
+        specks = rng.random(still.shape[:2]) < 0.02
+        picture = still.copy()
+        picture[specks] += rng.integers(-3, 4, (int(specks.sum()), 3))
+        frames.append(SampledFrame(k / FPS, np.clip(picture, 0, 255).astype(np.uint8)))
+    assert sharpen(frames, 2, [frames[8].rgb]) == 8
+
+
+def walking(frames: int = 40) -> list[SampledFrame]:
+    """A still background with a yellow square walking across it, four pixels a frame."""
+    still = panning()[3].rgb
+
+    def at(k: int) -> np.ndarray:
+        picture = still.copy()
+        picture[50:80, 10 + 4 * k : 40 + 4 * k] = (250, 240, 20)
+        return picture
+
+    return [SampledFrame(k / FPS, at(k)) for k in range(frames)]
+
+
+def test_a_player_window_is_named_anywhere_in_the_decoded_seconds():
+    """The embedding of a framed query can be a second off; the frame it chose still locates
+    the window (the background), and every decoded frame is compared inside it."""
+    frames = walking()
+    window = np.full((220, 300, 3), 90, np.uint8)
+    window[:24] = 200  # title bar
+    window[180:] = 40  # controls
+    window[40:166, 38:262] = frames[33].rgb
+    query = jpeg(window, 75)
+    assert registered(frames, 5, query) == 33
+    assert registered(frames, 33, query) == 33
+    other = jpeg(np.full((220, 300, 3), 30, np.uint8), 75)  # no frame in it
+    assert registered(frames, 5, other) is None
