@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from sabi.app import Sabi
 from sabi.cli import app
+from sabi.search.scenes import Scene
 
 WEBM = "big_buck_bunny_0_30.webm"
 MP4 = "big_buck_bunny_clip.mp4"
@@ -193,3 +194,17 @@ def test_cli_exact(library):
         runs[flag] = json.loads(r.output)["result"][0]["at"]
     assert abs(runs["--no-exact"] - t) <= 0.5
     assert abs(runs["--exact"] - t) <= ONE_FRAME, (t, runs)
+
+
+def test_a_framed_screenshot_a_step_and_more_from_its_sample_is_still_named(sabi, library):
+    """Where two neighbouring samples' thumbnails tie, the one a screenshot is put on can be
+    the farther: its frame is then more than a sampling step away, and is still found."""
+    t, rgb = frame_at(library / WEBM, 9.7)  # a moving shot: one frame correlates best
+    query = screenshot(rgb, width=640, quality=40, letterbox=False)
+    image = np.asarray(Image.open(io.BytesIO(query)).convert("RGB"))
+    views = sabi.catalog.views(sabi.catalog.indexed_ids()).values()
+    episode = next(v.id for v in views if v.filename == WEBM)
+    moment = t + 0.7  # the sample taken: 1.4 steps of 0.5 s after the frame
+    scene = Scene(episode, moment, moment, moment, 0.9, framed=True)
+    answer = sabi.searcher.refiner.scene(scene, [image], library / WEBM)
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
