@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from sabi.app import Sabi
 from sabi.cli import app
-from sabi.search.scenes import Scene
+from sabi.search.scenes import Likeness, Scene
 
 WEBM = "big_buck_bunny_0_30.webm"
 MP4 = "big_buck_bunny_clip.mp4"
@@ -205,6 +205,6 @@ def test_a_framed_screenshot_a_step_and_more_from_its_sample_is_still_named(sabi
     views = sabi.catalog.views(sabi.catalog.indexed_ids()).values()
     episode = next(v.id for v in views if v.filename == WEBM)
     moment = t + 0.7  # the sample taken: 1.4 steps of 0.5 s after the frame
-    scene = Scene(episode, moment, moment, moment, 0.9, framed=True)
+    scene = Scene(episode, moment, moment, moment, 0.9, likeness=Likeness.FRAMED)
     answer = sabi.searcher.refiner.scene(scene, [image], library / WEBM)
     _same_or_within_a_frame(library / WEBM, answer.at, t)

@@ -12,7 +12,7 @@ from test_sharpen import jpeg
 from sabi.prepare.decode import SampledFrame
 from sabi.prepare.thumbs import grey_thumbnail, record_thumbs
 from sabi.search.lookalike import lookalike, lookalike_scenes, plateau_middle
-from sabi.search.scenes import Scene
+from sabi.search.scenes import Likeness, Scene
 
 pytestmark = pytest.mark.fast
 
@@ -169,3 +169,25 @@ def test_only_scenes_near_the_best_are_read_within_their_span():
     assert [r[0] for r in reads] == [1, 2]
     episode, lo, hi = reads[0]
     assert lo == pytest.approx(-STEP, abs=0.01) and hi == pytest.approx(3.5 + STEP, abs=0.01)
+
+
+def test_of_near_equal_answers_the_one_whose_samples_line_up_comes_first():
+    """A crop's vector can sit nearer another episode's frame; of the answers near the best,
+    the one whose samples hold the crop is put first, and one that is far below is not."""
+    frames = coarse_pan()
+    elsewhere = [
+        SampledFrame(k * STEP, np.asarray(Image.fromarray(c).resize((224, 126))))
+        for k, c in enumerate(np.random.default_rng(4).integers(0, 256, (8, 6, 10, 3), np.uint8))
+    ]
+    shows = {1: stored(elsewhere), 2: stored(frames), 3: stored(frames)}
+
+    def read(episode: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
+        return [(t, b) for t, b in shows[episode] if lo <= t <= hi]
+
+    wrong = Scene(1, 0.0, 1.0, 3.5, 0.86, held=3.5, kept=0.0)
+    right = Scene(2, 0.0, 0.0, 3.5, 0.84, held=3.5, kept=0.0)
+    far = Scene(3, 0.0, 0.0, 3.5, 0.7, held=3.5, kept=0.0)  # would fit too, but is not read
+    out = lookalike_scenes([wrong, right, far], [jpeg(crop(frames[4].rgb, 0.7))], read, STEP)
+    assert [sc.episode_id for sc in out] == [2, 1, 3]
+    assert out[0].likeness is Likeness.CROP and out[0].at == pytest.approx(2.0)
+    assert out[1] == wrong and out[2] == far

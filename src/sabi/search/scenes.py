@@ -24,10 +24,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from enum import IntEnum
 
 from sabi.store.base import Hit
 
 MARGIN = 0.05
+
+
+class Likeness(IntEnum):
+    """What a scene's sampled thumbnails say of the query, pixel by pixel (set by
+    ``sabi.search.lookalike``), weakest first."""
+
+    UNSEEN = 0  # not compared, or nothing lined up
+    CROP = 1  # a box of a sample fits the query: a crop
+    WINDOW = 2  # a box of the query fits a whole sample: a player window, a page
+    FRAMED = 3  # the whole query correlates with a whole sample: framed like the video
 
 
 @dataclass(frozen=True)
@@ -41,13 +52,18 @@ class Scene:
     offset: float = 0.0  # that frame's time in the query clip (s)
     held: float = 0.0  # how long the best hit's kept frame stands for (its deduplicated run, s)
     kept: float | None = None  # that kept frame's own time (episode time); None: at + offset
-    framed: bool = False  # ``at`` is a sample the query correlates with pixel by pixel
+    likeness: Likeness = Likeness.UNSEEN  # how ``at`` was put on a sample, if it was
 
     @property
     def moment(self) -> float:
         """Where ``at`` puts the matched query frame, in episode time (``at`` is shifted back by
         that frame's offset in the clip)."""
         return self.at + self.offset
+
+    @property
+    def framed(self) -> bool:
+        """``at`` is a sample the whole query correlates with pixel by pixel."""
+        return self.likeness is Likeness.FRAMED
 
     @property
     def kept_time(self) -> float:
