@@ -191,3 +191,21 @@ def test_of_near_equal_answers_the_one_whose_samples_line_up_comes_first():
     assert [sc.episode_id for sc in out] == [2, 1, 3]
     assert out[0].likeness is Likeness.CROP and out[0].at == pytest.approx(2.0)
     assert out[1] == wrong and out[2] == far
+
+
+def test_of_near_equal_crops_the_one_that_fits_best_comes_first():
+    """Two episodes drawn alike both hold the crop more or less; the closer fit is first."""
+    frames = coarse_pan()
+    noise = np.random.default_rng(6).normal(0, 40, frames[0].rgb.shape)
+    alike = [SampledFrame(f.time, np.clip(f.rgb + noise, 0, 255).astype(np.uint8)) for f in frames]
+    shows = {1: stored(alike), 2: stored(frames)}
+
+    def read(episode: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
+        return [(t, b) for t, b in shows[episode] if lo <= t <= hi]
+
+    first = Scene(1, 0.0, 1.0, 3.5, 0.86, held=3.5, kept=0.0)
+    second = Scene(2, 0.0, 0.0, 3.5, 0.84, held=3.5, kept=0.0)
+    out = lookalike_scenes([first, second], [jpeg(crop(frames[4].rgb, 0.7))], read, STEP)
+    assert [sc.likeness for sc in out] == [Likeness.CROP, Likeness.CROP]
+    assert [sc.episode_id for sc in out] == [2, 1]
+    assert out[0].fit > out[1].fit

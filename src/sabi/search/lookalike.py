@@ -18,13 +18,14 @@ TIE of the best. A crop of a pan or of a held shot is whole in several samples i
 picture moved, or something outside the crop did), and the one it was cut from is their middle
 more often than any end. A query that fits neither way keeps the moment from the vectors.
 
-How a scene was placed (``Likeness``: framed, a window, a crop, not at all) then orders the
-answers near the best: a copy-detection vector can put a crop, a page or a pasted picture a
-little nearer a frame of another episode drawn alike, but only the right episode's samples line
-up with it pixel by pixel. On the tuning split: ±1 s 97.6 -> 98.0 %, its worst family
-crop_offcentre 80 -> 85 %; on the third split ±1 s 92.6 -> 93.1 %, crop50 65 -> 72.5 %. Ranking
-any placement alike (a crop as a framed screenshot) gained less (97.8 %), and reaching 0.1
-below the best instead of NEAR lost (97.8 %, crop50 80 %).
+How a scene was placed (``Likeness``: framed, a window, a crop, not at all), and then how
+well it fit, orders the answers near the best: a copy-detection vector can put a crop, a page
+or a pasted picture a little nearer a frame of another episode drawn alike, but the right
+episode's samples line up with it best, pixel by pixel. On the tuning split: ±1 s 97.6 ->
+98.0 % by the kind of placement, 98.6 % with the fit after it (its worst family crop_offcentre
+80 % -> player 90 %); on the third split ±1 s 92.6 -> 93.1 -> 93.7 %, crop50 65 -> 72.5 ->
+85 %. Ranking any placement alike (a crop as a framed screenshot) gained less (97.8 %), and
+reaching 0.1 below the best instead of NEAR lost (97.8 %, crop50 80 %).
 
 Chosen on the tuning split of the accuracy benchmark, with a third split (seed 23, none of the
 report split's frames) where the tuning split tied: 24x14 against 16x9 and 32x18 (the same for
@@ -77,17 +78,21 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     corr = (unit_rows(raw) @ views.T).max(axis=1)
     best = best_sample(times, corr, scene.moment)
     if corr[best] >= CLOSE:
-        return replace(scene.moved_to(float(times[best])), likeness=Likeness.FRAMED)
+        return replace(
+            scene.moved_to(float(times[best])), likeness=Likeness.FRAMED, fit=float(corr[best])
+        )
     thumbs = raw.reshape(-1, SIZE[1], SIZE[0])
     windowed = window_fits(thumbs, image)
     best = best_sample(times, windowed, scene.moment)
     if windowed[best] >= CLOSE:
-        return replace(scene.moved_to(float(times[best])), likeness=Likeness.WINDOW)
+        return replace(
+            scene.moved_to(float(times[best])), likeness=Likeness.WINDOW, fit=float(windowed[best])
+        )
     fits = crop_fits(thumbs, image)
     k = plateau_middle(times, fits, TIE)
     if fits[k] < CROP_CLOSE:
         return scene
-    return replace(scene.moved_to(float(times[k])), likeness=Likeness.CROP)
+    return replace(scene.moved_to(float(times[k])), likeness=Likeness.CROP, fit=float(fits.max()))
 
 
 def best_sample(times: np.ndarray, scores: np.ndarray, moment: float) -> int:
@@ -117,8 +122,8 @@ def lookalike_scenes(
     scenes: list[Scene], images: Sequence[np.ndarray], read: ReadSamples, step: float
 ) -> list[Scene]:
     """``scenes`` with the best and those within NEAR of it placed by ``lookalike`` and put
-    in order of what their samples bore out (``Likeness``, most first; by similarity within
-    each), the rest after them as they were. ``images[j]``: prepared query image j
+    in order of what their samples bore out (``Likeness``, most first, then ``Scene.fit``;
+    by similarity where neither tells them apart), the rest after them as they were. ``images[j]``: prepared query image j
     (``Scene.frame``); ``step``: seconds between samples."""
 
     def place(scene: Scene) -> Scene:
@@ -133,4 +138,4 @@ def lookalike_scenes(
         return scenes
     top = scenes[0].similarity
     placed = near_best(scenes, NEAR, place)
-    return sorted(placed, key=lambda sc: (sc.similarity < top - NEAR, -sc.likeness))
+    return sorted(placed, key=lambda sc: (sc.similarity < top - NEAR, -sc.likeness, -sc.fit))

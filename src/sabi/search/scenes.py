@@ -53,6 +53,7 @@ class Scene:
     held: float = 0.0  # how long the best hit's kept frame stands for (its deduplicated run, s)
     kept: float | None = None  # that kept frame's own time (episode time); None: at + offset
     likeness: Likeness = Likeness.UNSEEN  # how ``at`` was put on a sample, if it was
+    fit: float = 0.0  # ... and the best correlation that bore it out
 
     @property
     def moment(self) -> float:
