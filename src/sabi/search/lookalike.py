@@ -123,8 +123,9 @@ def lookalike_scenes(
 ) -> list[Scene]:
     """``scenes`` with the best and those within NEAR of it placed by ``lookalike`` and put
     in order of what their samples bore out (``Likeness``, most first, then ``Scene.fit``;
-    by similarity where neither tells them apart), the rest after them as they were. ``images[j]``: prepared query image j
-    (``Scene.frame``); ``step``: seconds between samples."""
+    by similarity where neither tells them apart), the rest after them as they were.
+    ``images[j]``: prepared query image j (``Scene.frame``); ``step``: seconds between
+    samples."""
 
     def place(scene: Scene) -> Scene:
         if scene.frame >= len(images):
