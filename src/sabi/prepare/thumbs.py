@@ -50,6 +50,13 @@ def unit_thumbnail(rgb: np.ndarray, size: tuple[int, int] = SIZE) -> np.ndarray:
     return row
 
 
+def both_ways(rgb: np.ndarray, size: tuple[int, int] = SIZE) -> np.ndarray:
+    """The frame's thumbnail and its mirror image as two unit rows (see ``unit_rows``): a
+    mirrored re-upload correlates with the stored thumbnail through the second."""
+    grey = grey_thumbnail(rgb, size)
+    return unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
+
+
 def record_thumbs(
     frames: Iterable[SampledFrame], into: list[tuple[float, bytes]]
 ) -> Iterator[SampledFrame]:

@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
+from sabi.prepare.thumbs import SIZE, both_ways, grey_thumbnail, unit_rows
 
 SMALLEST = 0.5  # the smallest box, as a share of the frame's width (and, apart, its height)
 SCALE_STEP = 0.05  # box sizes, as a share of the frame
@@ -67,8 +67,7 @@ def crop_fits(thumbs: np.ndarray, image: np.ndarray) -> np.ndarray:
     """Per sample (``thumbs``: samples x height x width, uint8), the best correlation of any
     of its boxes with ``image`` or its mirror image."""
     _, height, width = thumbs.shape
-    grey = grey_thumbnail(image, OUT)
-    views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()])).reshape(2, OUT[1], OUT[0])
+    views = both_ways(image, OUT).reshape(2, OUT[1], OUT[0])
     rows, cols = boxes(height, OUT[1]), boxes(width, OUT[0])
     fits: np.ndarray = best_boxes(thumbs.astype(np.float32), views, rows, cols).max(axis=1)
     return fits

@@ -46,7 +46,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
+from sabi.prepare.thumbs import SIZE, both_ways, unit_rows
 from sabi.search.cropfit import crop_fits, window_fits
 from sabi.search.scenes import Likeness, Scene, near_best
 
@@ -73,9 +73,7 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
         return scene
     times = np.array([t for t, _ in rows])
     raw = np.frombuffer(b"".join(b for _, b in rows), np.uint8).reshape(-1, size)
-    grey = grey_thumbnail(image)  # and its mirror image: the thumbnail flipped, no copy made
-    views = unit_rows(np.stack([grey.ravel(), grey[:, ::-1].ravel()]))
-    corr = (unit_rows(raw) @ views.T).max(axis=1)
+    corr = (unit_rows(raw) @ both_ways(image).T).max(axis=1)
     best = best_sample(times, corr, scene.moment)
     if corr[best] >= CLOSE:
         return replace(
