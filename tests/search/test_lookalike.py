@@ -11,7 +11,7 @@ from test_sharpen import jpeg
 
 from sabi.prepare.decode import SampledFrame
 from sabi.prepare.thumbs import grey_thumbnail, record_thumbs
-from sabi.search.lookalike import lookalike, lookalike_scenes, plateau_middle
+from sabi.search.lookalike import ReadSamples, lookalike, lookalike_scenes, plateau_middle
 from sabi.search.scenes import Likeness, Scene
 
 pytestmark = pytest.mark.fast
@@ -171,6 +171,15 @@ def test_only_scenes_near_the_best_are_read_within_their_span():
     assert lo == pytest.approx(-STEP, abs=0.01) and hi == pytest.approx(3.5 + STEP, abs=0.01)
 
 
+def catalogue(shows: dict[int, list[tuple[float, bytes]]]) -> ReadSamples:
+    """Reads each episode's stored samples between two times, as ``Catalog.samples`` does."""
+
+    def read(episode: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
+        return [(t, b) for t, b in shows[episode] if lo <= t <= hi]
+
+    return read
+
+
 def test_of_near_equal_answers_the_one_whose_samples_line_up_comes_first():
     """A crop's vector can sit nearer another episode's frame; of the answers near the best,
     the one whose samples hold the crop is put first, and one that is far below is not."""
@@ -179,10 +188,7 @@ def test_of_near_equal_answers_the_one_whose_samples_line_up_comes_first():
         SampledFrame(k * STEP, np.asarray(Image.fromarray(c).resize((224, 126))))
         for k, c in enumerate(np.random.default_rng(4).integers(0, 256, (8, 6, 10, 3), np.uint8))
     ]
-    shows = {1: stored(elsewhere), 2: stored(frames), 3: stored(frames)}
-
-    def read(episode: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
-        return [(t, b) for t, b in shows[episode] if lo <= t <= hi]
+    read = catalogue({1: stored(elsewhere), 2: stored(frames), 3: stored(frames)})
 
     wrong = Scene(1, 0.0, 1.0, 3.5, 0.86, held=3.5, kept=0.0)
     right = Scene(2, 0.0, 0.0, 3.5, 0.84, held=3.5, kept=0.0)
@@ -198,10 +204,7 @@ def test_of_near_equal_crops_the_one_that_fits_best_comes_first():
     frames = coarse_pan()
     noise = np.random.default_rng(6).normal(0, 40, frames[0].rgb.shape)
     alike = [SampledFrame(f.time, np.clip(f.rgb + noise, 0, 255).astype(np.uint8)) for f in frames]
-    shows = {1: stored(alike), 2: stored(frames)}
-
-    def read(episode: int, lo: float, hi: float) -> list[tuple[float, bytes]]:
-        return [(t, b) for t, b in shows[episode] if lo <= t <= hi]
+    read = catalogue({1: stored(alike), 2: stored(frames)})
 
     first = Scene(1, 0.0, 1.0, 3.5, 0.86, held=3.5, kept=0.0)
     second = Scene(2, 0.0, 0.0, 3.5, 0.84, held=3.5, kept=0.0)
