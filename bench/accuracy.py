@@ -36,9 +36,10 @@ TIME_TOLERANCE = 1.0  # seconds
 HALF_TOLERANCE = 0.5  # the goal for `at` of right answers
 FALSE_ACCEPT = 0.01  # the threshold lets this share of best-wrong similarities through
 PRECISION_GOAL = 0.95  # the "not found" threshold keeps at least this precision
-EXACT_FAMILIES = ("none", "jpeg30", "down320", "subtitles", "typical")
 DEFAULT_MIRROR = bool(Settings.model_fields["mirror"].default)
 IMAGE_FAMILIES = tuple(edits.EDITS)
+#: the families `exact` was measured on before it was measured on all of them (for comparison)
+EARLIER_EXACT = ("none", "jpeg30", "down320", "subtitles", "typical")
 
 
 @dataclass
@@ -360,7 +361,7 @@ def measure_extras(
     out: dict[str, Any] = {"exact": {"available": exact_supported(), "note": ""}}
     if exact_supported():
         report = sets["report"]
-        qs = [q for q in report.positives if q.family in EXACT_FAMILIES]
+        qs = [q for q in report.positives if q.family in IMAGE_FAMILIES]
         say(f"accuracy: exact moments, {len(qs)} queries")
         outcomes = evaluate(settings, qs, report.frames, exact=True)
         groups = by_family(outcomes)
@@ -374,7 +375,12 @@ def measure_extras(
             }
             for f, g in groups.items()
         }
-        out["exact"]["exact_of_right"] = _share([o.exact for o in outcomes if o.top1_episode])
+        right = [o for o in outcomes if o.top1_episode]
+        out["exact"]["exact_of_right"] = _share([o.exact for o in right])
+        out["exact"]["earlier_of_right"] = _share(
+            [o.exact for o in right if o.family in EARLIER_EXACT]
+        )
+        out["exact"]["half_of_right"] = _share([o.top1_half for o in right])
         out["exact"]["outcomes"] = [asdict(o) for o in outcomes]
     else:
         say(f"accuracy: exact moments {EXACT_SKIP}")

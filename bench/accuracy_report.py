@@ -158,7 +158,9 @@ def _goals(data: Data) -> str:
         r = amv.get(split, {})
         return f"{r['right']}/{r['n']} ({pct(r['right'] / r['n'])})" if "right" in r else "not run"
 
-    exact = pct(ex["exact_of_right"]) if ex.get("available") else "not run"
+    def exact(key: str) -> str:
+        return pct(ex[key], 1) if ex.get("available") and key in ex else "not run"
+
     rows = [
         [
             "mean top-1 right episode and time ±1 s, image families",
@@ -178,7 +180,19 @@ def _goals(data: Data) -> str:
             pct(tun["half_of_right"], 1),
             pct(rep["half_of_right"], 1),
         ],
-        ["`at` within one frame with `exact` (of right answers)", "≥ 95 %", "–", exact],
+        [
+            "`at` within one frame with `exact` (of right answers), image families",
+            "≥ 95 %",
+            "–",
+            exact("exact_of_right"),
+        ],
+        [
+            "... of those five measured before (none, jpeg30, down320, subtitles, typical)",
+            "≥ 95 %",
+            "–",
+            exact("earlier_of_right"),
+        ],
+        ["`at` within ±0.5 s with `exact`, of right answers", "–", "–", exact("half_of_right")],
         [
             'unindexed queries "not found" (the API\'s `found`, shipped thresholds)',
             "≥ 95 %",

@@ -9,8 +9,10 @@ import pytest
 from PIL import Image
 
 from sabi.prepare.thumbs import SIZE, grey_thumbnail, unit_rows
-from sabi.search.cropfit import OUT, SMALLEST, boxes, crop_fits, window_fits
+from sabi.search.cropfit import SMALLEST, boxes, crop_fits, out_size, window_fits
 from sabi.search.lookalike import CLOSE
+
+OUT = out_size(*SIZE)
 
 pytestmark = pytest.mark.fast
 

@@ -208,3 +208,25 @@ def test_a_framed_screenshot_a_step_and_more_from_its_sample_is_still_named(sabi
     scene = Scene(episode, moment, moment, moment, 0.9, likeness=Likeness.FRAMED)
     answer = sabi.searcher.refiner.scene(scene, [image], library / WEBM)
     _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
+@pytest.mark.parametrize("when", [2.6, 21.7])
+def test_a_crop_is_named_to_the_frame(sabi, library, when):
+    """A crop keeping the middle 5/7 of a moving shot: the samples' boxes put it on a sample
+    (sabi.search.lookalike), and the source's frames around that sample are fitted the same
+    way, finer; the embedding's choice among them was 5 and 16 frames off here."""
+    t, rgb = frame_at(library / WEBM, when)
+    h, w = rgb.shape[:2]
+    crop = np.ascontiguousarray(rgb[h // 7 : h - h // 7, w // 7 : w - w // 7])
+    answer = sabi.search(screenshot(crop, width=480, quality=60, letterbox=False), exact=True)
+    assert answer.result[0].filename == WEBM
+    _same_or_within_a_frame(library / WEBM, answer.result[0].at, t)
+
+
+def test_a_mirrored_screenshot_is_named_to_the_frame(sabi, library):
+    """Mirrored views are not searched by default, but the pixels are compared both ways."""
+    t, rgb = frame_at(library / WEBM, 7.2)  # the embedding's choice was two frames off
+    query = screenshot(np.ascontiguousarray(rgb[:, ::-1]), width=480, quality=60, letterbox=False)
+    answer = sabi.search(query, exact=True).result[0]
+    assert answer.filename == WEBM
+    _same_or_within_a_frame(library / WEBM, answer.at, t)

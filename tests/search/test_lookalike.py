@@ -11,7 +11,8 @@ from test_sharpen import jpeg
 
 from sabi.prepare.decode import SampledFrame
 from sabi.prepare.thumbs import grey_thumbnail, record_thumbs
-from sabi.search.lookalike import ReadSamples, lookalike, lookalike_scenes, plateau_middle
+from sabi.search.cropfit import plateau_middle
+from sabi.search.lookalike import ReadSamples, lookalike, lookalike_scenes
 from sabi.search.scenes import Likeness, Scene
 
 pytestmark = pytest.mark.fast

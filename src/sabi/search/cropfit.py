@@ -26,13 +26,18 @@ from functools import lru_cache
 
 import numpy as np
 
-from sabi.prepare.thumbs import SIZE, both_ways, grey_thumbnail, unit_rows
+from sabi.prepare.thumbs import both_ways, grey_thumbnail, unit_rows
 
 SMALLEST = 0.5  # the smallest box, as a share of the frame's width (and, apart, its height)
 SCALE_STEP = 0.05  # box sizes, as a share of the frame
 SHIFT = 0.75  # box positions, in thumbnail pixels
-OUT = (round(SIZE[0] * 0.7), round(SIZE[1] * 0.7))  # the size boxes are compared at
+OUT_SHARE = 0.7  # the size boxes are compared at, as a share of the thumbnail's
 WINDOW_SMALLEST = 0.75  # the smallest box of a query taken for the frame inside it
+
+
+def out_size(width: int, height: int) -> tuple[int, int]:
+    """The size (width, height) a box of a width x height thumbnail is compared at."""
+    return round(width * OUT_SHARE), round(height * OUT_SHARE)
 
 
 def _resampling(n_in: int, lo: float, width: float, n_out: int) -> np.ndarray:
@@ -67,10 +72,26 @@ def crop_fits(thumbs: np.ndarray, image: np.ndarray) -> np.ndarray:
     """Per sample (``thumbs``: samples x height x width, uint8), the best correlation of any
     of its boxes with ``image`` or its mirror image."""
     _, height, width = thumbs.shape
-    views = both_ways(image, OUT).reshape(2, OUT[1], OUT[0])
-    rows, cols = boxes(height, OUT[1]), boxes(width, OUT[0])
+    out = out_size(width, height)
+    views = both_ways(image, out).reshape(2, out[1], out[0])
+    rows, cols = boxes(height, out[1]), boxes(width, out[0])
     fits: np.ndarray = best_boxes(thumbs.astype(np.float32), views, rows, cols).max(axis=1)
     return fits
+
+
+def plateau_middle(times: np.ndarray, scores: np.ndarray, tie: float) -> int:
+    """The sample nearest the middle of the run of samples (in time order), around the best
+    score, that score within ``tie`` of it: a crop of a pan or of a held shot is whole in
+    several samples in a row, and the one it was cut from is the middle of them, not whichever
+    one noise put first."""
+    best = int(np.argmax(scores))
+    lo = hi = best
+    while lo > 0 and scores[lo - 1] >= scores[best] - tie:
+        lo -= 1
+    while hi + 1 < len(scores) and scores[hi + 1] >= scores[best] - tie:
+        hi += 1
+    middle = (times[lo] + times[hi]) / 2
+    return min(range(lo, hi + 1), key=lambda k: abs(times[k] - middle))
 
 
 def window_fits(thumbs: np.ndarray, image: np.ndarray) -> np.ndarray:

@@ -47,7 +47,7 @@ from dataclasses import replace
 import numpy as np
 
 from sabi.prepare.thumbs import SIZE, both_ways, unit_rows
-from sabi.search.cropfit import crop_fits, window_fits
+from sabi.search.cropfit import crop_fits, plateau_middle, window_fits
 from sabi.search.scenes import Likeness, Scene, near_best
 
 CLOSE = 0.93  # correlation from which the query is taken to be framed like the video
@@ -99,21 +99,6 @@ def best_sample(times: np.ndarray, scores: np.ndarray, moment: float) -> int:
     return max(
         range(len(times)), key=lambda k: (round(float(scores[k]), 4), -abs(times[k] - moment))
     )
-
-
-def plateau_middle(times: np.ndarray, scores: np.ndarray, tie: float) -> int:
-    """The sample nearest the middle of the run of samples (in time order), around the best
-    score, that score within ``tie`` of it: a crop of a pan or of a held shot is whole in
-    several samples in a row, and the one it was cut from is the middle of them, not whichever
-    one noise put first."""
-    best = int(np.argmax(scores))
-    lo = hi = best
-    while lo > 0 and scores[lo - 1] >= scores[best] - tie:
-        lo -= 1
-    while hi + 1 < len(scores) and scores[hi + 1] >= scores[best] - tie:
-        hi += 1
-    middle = (times[lo] + times[hi]) / 2
-    return min(range(lo, hi + 1), key=lambda k: abs(times[k] - middle))
 
 
 def lookalike_scenes(
