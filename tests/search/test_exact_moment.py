@@ -21,6 +21,7 @@ from media import frame_at, screenshot
 from PIL import Image
 from typer.testing import CliRunner
 
+import sabi.search.lookalike as lookalike_module
 from sabi.app import Sabi
 from sabi.cli import app
 from sabi.search.scenes import Likeness, Scene
@@ -210,17 +211,41 @@ def test_a_framed_screenshot_a_step_and_more_from_its_sample_is_still_named(sabi
     _same_or_within_a_frame(library / WEBM, answer.at, t)
 
 
-@pytest.mark.parametrize("when", [2.6, 21.7])
-def test_a_crop_is_named_to_the_frame(sabi, library, when):
-    """A crop keeping the middle 5/7 of a moving shot: the samples' boxes put it on a sample
-    (sabi.search.lookalike), and the source's frames around that sample are fitted the same
-    way, finer; the embedding's choice among them was 5 and 16 frames off here."""
-    t, rgb = frame_at(library / WEBM, when)
+def _middle(rgb: np.ndarray) -> bytes:
+    """The middle 5/7 of the frame, each way (half its area), as a JPEG."""
     h, w = rgb.shape[:2]
     crop = np.ascontiguousarray(rgb[h // 7 : h - h // 7, w // 7 : w - w // 7])
-    answer = sabi.search(screenshot(crop, width=480, quality=60, letterbox=False), exact=True)
-    assert answer.result[0].filename == WEBM
-    _same_or_within_a_frame(library / WEBM, answer.result[0].at, t)
+    return screenshot(crop, width=480, quality=60, letterbox=False)
+
+
+@pytest.mark.parametrize("when", [2.6, 21.7])
+def test_a_crop_is_named_to_the_frame(sabi, library, when):
+    """A crop of a moving shot: the samples' boxes put it on a sample (sabi.search.lookalike),
+    and the source's frames around that sample are fitted the same way, finer; the embedding's
+    choice among them was 5 and 16 frames off here."""
+    t, rgb = frame_at(library / WEBM, when)
+    answer = sabi.search(_middle(rgb), exact=True).result[0]
+    assert answer.filename == WEBM
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
+@pytest.mark.parametrize("when", [4.2, 7.2])
+def test_a_crop_that_also_fits_as_a_window_is_placed_as_a_crop(sabi, library, monkeypatch, when):
+    """These crops also fit as a window around a smaller frame (0.93: sky and grass at their
+    edges), but a box of a sample fits them better still (0.99). Placed as crops, ``exact``
+    fits boxes of the source's frames instead of embedding them (1.1 and 1.5 s off before)."""
+    placed: list[Scene] = []
+    place = lookalike_module.lookalike
+    monkeypatch.setattr(
+        lookalike_module, "lookalike", lambda *args: placed.append(place(*args)) or placed[-1]
+    )
+    t, rgb = frame_at(library / WEBM, when)
+    sampled = sabi.search(_middle(rgb), exact=False).result[0]
+    assert sampled.filename == WEBM
+    assert abs(sampled.at - t) <= 1.0, (t, sampled)
+    assert placed[0].likeness == Likeness.CROP
+    exact = sabi.search(_middle(rgb), exact=True).result[0]
+    assert abs(exact.at - t) <= 0.5, (t, exact)
 
 
 def test_a_mirrored_screenshot_is_named_to_the_frame(sabi, library):

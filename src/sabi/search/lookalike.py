@@ -11,7 +11,9 @@ beyond each side. Where the best correlation reaches CLOSE the query is framed l
 
 Below it the frame may sit inside the query (a player window, a page, a caption band): where
 a box of the query correlates with a sample's whole thumbnail from CLOSE up
-(``sabi.search.cropfit.window_fits``), ``at`` becomes that sample's time. Else the query may be
+(``sabi.search.cropfit.window_fits``), ``at`` becomes that sample's time, unless a box of a
+sample fits the whole query from CROP_OVER up: a crop of a frame with a plain border (sky, a
+wall) also fits as a window around a smaller frame, but less well. Else the query may be
 a crop: every sample is searched for the box that fits the query best (``crop_fits``), and
 where a fit reaches CROP_CLOSE ``at`` becomes the middle of the run of samples that fit within
 TIE of the best. A crop of a pan or of a held shot is whole in several samples in a row (the
@@ -33,10 +35,14 @@ framed screenshots; crops were placed better than at 16x9 and as well as at 32x1
 room), CLOSE 0.93 against 0.8-0.98, CROP_CLOSE 0.9 against 0.85 and 0.95, TIE 0.005 against
 0-0.02 (0: the best fit alone, a crop of a pan lands on an end of it); windows before crops
 against crops alone (±0.5 s of right answers 95.5 -> 96.4 % on the tuning split, 87.6 ->
-88.3 % on the third, which lost 0.6 points within ±1 s); bench/results/accuracy.md has the
+88.3 % on the third, which lost 0.6 points within ±1 s); CROP_OVER 0.98 against none and
+0.97-0.99 (tuning split: crop50 within ±0.5 s 70 -> 75 %; third split: ±1 s 93.7 -> 94.0 %,
+crop_offcentre 75 -> 80 %; 0.99 the same on the tuning split, 93.9 % on the third; the
+decoded frames of player windows, pages and phone screenshots fit as crops up to 0.978);
+bench/results/accuracy.md has the
 report split. What it costs: one indexed catalogue read of a few rows per placed scene (the
 best and those within NEAR of it) and a dot product per row; a query that is not framed like
-the video adds the box searches, about 2 ms a sample (10-40 ms a scene).
+the video adds both box searches, about 2 ms a sample (10-40 ms a scene).
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from sabi.search.scenes import Likeness, Scene, near_best
 
 CLOSE = 0.93  # correlation from which the query is taken to be framed like the video
 CROP_CLOSE = 0.9  # ... and from which a box of a sample is taken to be the query (a crop)
+CROP_OVER = 0.98  # a box of a sample fitting the query this well makes it a crop, not a window
 TIE = 0.005  # box fits this close to the best are the same picture (see plateau_middle)
 EPSILON = 1e-3  # seconds: stored times are rounded
 NEAR = 0.05  # scenes this close to the best one's similarity are placed too (as in moment)
@@ -63,8 +70,9 @@ ReadSamples = Callable[[int, float, float], list[tuple[float, bytes]]]
 def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]]) -> Scene:
     """``scene`` with ``at`` on the sample whose thumbnail correlates best with ``image``
     (or its mirror image), where that reaches CLOSE; else on the sample whose thumbnail a box
-    of ``image`` correlates with from CLOSE up (a window); else on the sample with the box that
-    fits ``image`` best, where that reaches CROP_CLOSE (a crop); unchanged otherwise. Equal
+    of ``image`` correlates with from CLOSE up (a window), unless a box of a sample fits
+    ``image`` from CROP_OVER up; else on the sample with the box that fits ``image`` best,
+    where that reaches CROP_CLOSE (a crop); unchanged otherwise. Equal
     correlations (a held picture) keep the sample nearest the current moment; a crop's
     near-equal fits (TIE) take the middle of their run."""
     size = SIZE[0] * SIZE[1]
@@ -82,11 +90,11 @@ def lookalike(scene: Scene, image: np.ndarray, samples: list[tuple[float, bytes]
     thumbs = raw.reshape(-1, SIZE[1], SIZE[0])
     windowed = window_fits(thumbs, image)
     best = best_sample(times, windowed, scene.moment)
-    if windowed[best] >= CLOSE:
+    fits = crop_fits(thumbs, image)
+    if windowed[best] >= CLOSE and fits.max() < CROP_OVER:
         return replace(
             scene.moved_to(float(times[best])), likeness=Likeness.WINDOW, fit=float(windowed[best])
         )
-    fits = crop_fits(thumbs, image)
     k = plateau_middle(times, fits, TIE)
     if fits[k] < CROP_CLOSE:
         return scene
