@@ -58,7 +58,8 @@ the sample lookalike had placed the crop on. On the tuning split, crops within o
 63 % (crop80 50 -> 65, crop50 40 -> 65, off-centre 30 -> 60), at 24x14 45 %, at 48x28 with
 coarser box positions 48 %; on the third split 30-35 -> 42-48 %. About 400 ms a cropped scene
 (decoding and fitting 3 s of frames). A crop that lookalike placed as a window (a box of the
-query fitting a whole sample) still goes the embedding's way.
+query fitting a whole sample, and no box of a sample fitting it from ``CROP_OVER`` up) still
+goes the embedding's way.
 
 Pixels are compared with the query's mirror image too, whether or not mirrored views are
 searched (as lookalike does): a flipped screenshot within one frame, tuning split 90 -> 100 %,
