@@ -52,12 +52,15 @@ A crop takes the same short way (``cropped``): a scene lookalike placed as a cro
 placed as framed whose decoded frames none reaches SHARP (a crop of most of the picture
 correlates whole at 24x14 but not at 64x36). Every decoded frame's CROP_THUMB thumbnail is
 searched for the box that fits the query best, as lookalike does with the samples' thumbnails,
-and the middle of the frames within CROP_TIE of the best is taken. The embedding cannot tell:
-a crop of a pan scores frames a second apart alike, and its choice was often farther off than
-the sample lookalike had placed the crop on. On the tuning split, crops within one frame: 40 ->
-63 % (crop80 50 -> 65, crop50 40 -> 65, off-centre 30 -> 60), at 24x14 45 %, at 48x28 with
-coarser box positions 48 %; on the third split 30-35 -> 42-48 %. About 400 ms a cropped scene
-(decoding and fitting 3 s of frames). A crop that lookalike placed as a window (a box of the
+then boxes of its CROP_FINE thumbnail around that one (``cropfit.crop_fits_finer``), and the
+middle of the frames within CROP_TIE of the best is taken. The embedding cannot tell: a crop
+of a pan scores frames a second apart alike, and its choice was often farther off than the
+sample lookalike had placed the crop on. On the tuning split, crops within one frame: 40 ->
+63 % with the CROP_THUMB boxes alone (at 24x14 45 %, at 48x28 with coarser box positions 48 %),
+73 % with the finer boxes (crop80 65 -> 60, crop50 65 -> 90, off-centre 60 -> 70); on the
+third split 30-35 -> 42-48 -> 45-58 %. Finer boxes at 128x72 gave 67 %, fewer positions or
+sizes 72-75 % on the tuning split and 49 % on the third; every frame's every box at 96x54
+costs seconds. About 400 ms a cropped query in all (decoding and fitting 3 s of frames). A crop that lookalike placed as a window (a box of the
 query fitting a whole sample, and no box of a sample fitting it from ``CROP_OVER`` up) still
 goes the embedding's way.
 
@@ -84,7 +87,7 @@ from sabi.prepare.borders import Crop
 from sabi.prepare.decode import SampledFrame, probe_crop
 from sabi.prepare.thumbs import both_ways, grey_thumbnail, unit_thumbnail
 from sabi.prepare.window import window_frames
-from sabi.search.cropfit import crop_fits, plateau_middle
+from sabi.search.cropfit import crop_fits_finer, plateau_middle
 from sabi.search.register import locate
 from sabi.search.scenes import Likeness, Scene, near_best
 
@@ -102,6 +105,7 @@ THUMB = (64, 36)  # grey thumbnail the pixels are compared on
 FRAMED_STEPS = 1.5  # sampling steps each side of a framed scene's sample that are decoded
 DECIMALS = 6  # places of correlation that tell frames apart (see the module's docstring)
 CROP_THUMB = (48, 28)  # grey thumbnail a crop's boxes are fitted on (see ``cropped``)
+CROP_FINE = (96, 54)  # ... and the finer one, around each frame's best box
 CROP_TIE = 0.001  # box fits this close to the best are the same picture
 
 
@@ -237,9 +241,10 @@ def cropped(frames: list[SampledFrame], query: np.ndarray) -> int:
     CROP_THUMB thumbnails), the middle of those within CROP_TIE of it in time order: a crop
     of a pan is whole in every frame of it, but the characters only fit in the frame it was
     cut from."""
-    thumbs = np.stack([grey_thumbnail(f.rgb, CROP_THUMB) for f in frames])
+    coarse = np.stack([grey_thumbnail(f.rgb, CROP_THUMB) for f in frames])
+    fine = np.stack([grey_thumbnail(f.rgb, CROP_FINE) for f in frames])
     times = np.array([f.time for f in frames])
-    return plateau_middle(times, crop_fits(thumbs, query), CROP_TIE)
+    return plateau_middle(times, crop_fits_finer(coarse, fine, query), CROP_TIE)
 
 
 def sharpen(
