@@ -50,19 +50,18 @@ def out_size(width: int, height: int) -> tuple[int, int]:
     return round(width * OUT_SHARE), round(height * OUT_SHARE)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _resampling(n_in: int, lo: float, width: float, n_out: int) -> np.ndarray:
     """The (n_out x n_in) bilinear weights that sample [lo, lo + width) of n_in pixels at
     n_out evenly spaced points (pixel centres, edges clamped). Remembered: the finer pass asks
     for the same boxes frame after frame."""
-    weights = np.zeros((n_out, n_in), np.float32)
-    for i in range(n_out):
-        x = min(max(lo + (i + 0.5) * width / n_out - 0.5, 0.0), n_in - 1.0)
-        j = int(x)
-        weights[i, j] += 1.0 - (x - j)
-        if j + 1 < n_in:
-            weights[i, j + 1] += x - j
-    return weights
+    x = np.clip(lo + (np.arange(n_out) + 0.5) * width / n_out - 0.5, 0.0, n_in - 1.0)
+    left = x.astype(np.int64)
+    right_share = (x - left).astype(np.float32)
+    weights = np.zeros((n_out, n_in + 1), np.float32)  # a spare column past the last pixel
+    weights[np.arange(n_out), left] += 1.0 - right_share
+    weights[np.arange(n_out), left + 1] += right_share
+    return weights[:, :n_in]
 
 
 @lru_cache(maxsize=8)

@@ -60,9 +60,9 @@ sample lookalike had placed the crop on. On the tuning split, crops within one f
 73 % with the finer boxes (crop80 65 -> 60, crop50 65 -> 90, off-centre 60 -> 70); on the
 third split 30-35 -> 42-48 -> 45-58 %. Finer boxes at 128x72 gave 67 %, fewer positions or
 sizes 72-75 % on the tuning split and 49 % on the third; every frame's every box at 96x54
-costs seconds. About 400 ms a cropped query in all (decoding and fitting 3 s of frames). A crop that lookalike placed as a window (a box of the
-query fitting a whole sample, and no box of a sample fitting it from ``CROP_OVER`` up) still
-goes the embedding's way.
+costs seconds. About 400 ms a cropped query in all (decoding and fitting 3 s of frames). A
+crop that lookalike placed as a window (a box of the query fitting a whole sample, and no box
+of a sample fitting it from ``CROP_OVER`` up) still goes the embedding's way.
 
 Pixels are compared with the query's mirror image too, whether or not mirrored views are
 searched (as lookalike does): a flipped screenshot within one frame, tuning split 90 -> 100 %,
@@ -237,10 +237,10 @@ def registered(frames: list[SampledFrame], i: int, query: np.ndarray) -> int | N
 
 
 def cropped(frames: list[SampledFrame], query: np.ndarray) -> int:
-    """The decoded frame a box of which fits the query best (``sabi.search.cropfit``, on
-    CROP_THUMB thumbnails), the middle of those within CROP_TIE of it in time order: a crop
-    of a pan is whole in every frame of it, but the characters only fit in the frame it was
-    cut from."""
+    """The decoded frame a box of which fits the query best (``sabi.search.cropfit``: on
+    CROP_THUMB thumbnails, then on CROP_FINE ones around each frame's best box), the middle of
+    those within CROP_TIE of it in time order: a crop of a pan is whole in every frame of it,
+    but the characters only fit in the frame it was cut from."""
     coarse = np.stack([grey_thumbnail(f.rgb, CROP_THUMB) for f in frames])
     fine = np.stack([grey_thumbnail(f.rgb, CROP_FINE) for f in frames])
     times = np.array([f.time for f in frames])
