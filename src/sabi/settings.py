@@ -231,7 +231,7 @@ class Settings(BaseSettings):
         description="Name the exact frame: decode the source video around the best match at its "
         "full frame rate and compare its frames with the query (`sabi search --exact`, "
         "`?exact=1`). Off by default for its cost: a screenshot framed like the video decodes "
-        "the 1.5 s around the sample its thumbnail matched and compares pixels (~130 ms on the "
+        "the 1.5 s around the sample its thumbnail matched and compares pixels (~150 ms on the "
         "demo's query, where a plain search takes ~20 ms); a crop decodes the same and fits "
         "boxes of every frame to it (~0.4 s); any other query decodes a few seconds and embeds "
         "25-40 frames (0.4-0.8 s of one CPU core). Off, `at` is the sample "
