@@ -88,13 +88,20 @@ def boxes(n_in: int, n_out: int, smallest: float = SMALLEST, shift: float = SHIF
     )
 
 
+def _views(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The query and its mirror image (2 x height x width, zero-mean, unit-norm) at the size
+    the boxes of a width x height thumbnail are compared at."""
+    out = out_size(width, height)
+    views: np.ndarray = both_ways(image, out).reshape(2, out[1], out[0])
+    return views
+
+
 def crop_fits(thumbs: np.ndarray, image: np.ndarray) -> np.ndarray:
     """Per sample (``thumbs``: samples x height x width, uint8), the best correlation of any
     of its boxes with ``image`` or its mirror image."""
     _, height, width = thumbs.shape
-    out = out_size(width, height)
-    views = both_ways(image, out).reshape(2, out[1], out[0])
-    rows, cols = boxes(height, out[1]), boxes(width, out[0])
+    views = _views(image, width, height)
+    rows, cols = boxes(height, views.shape[1]), boxes(width, views.shape[2])
     fits: np.ndarray = best_boxes(thumbs.astype(np.float32), views, rows, cols).max(axis=1)
     return fits
 
@@ -106,13 +113,12 @@ def crop_fits_finer(coarse: np.ndarray, fine: np.ndarray, image: np.ndarray) -> 
     Coarse boxes of neighbouring frames of a pan or zoom fit a crop alike; the fine ones tell
     them apart, and searching only around the coarse box keeps that to a few hundred boxes."""
     count, height, width = coarse.shape
-    out = out_size(width, height)
-    views = both_ways(image, out).reshape(2, out[1], out[0])
-    rows, cols = boxes(height, out[1]), boxes(width, out[0])
+    views = _views(image, width, height)
+    rows, cols = boxes(height, views.shape[1]), boxes(width, views.shape[2])
     corr = box_correlations(coarse.astype(np.float32), views, rows, cols).max(axis=2)
     fine_height, fine_width = fine.shape[1:]
-    fine_out = out_size(fine_width, fine_height)
-    fine_views = both_ways(image, fine_out).reshape(2, fine_out[1], fine_out[0])
+    fine_views = _views(image, fine_width, fine_height)
+    fine_out = fine_views.shape[2], fine_views.shape[1]
     places: dict[tuple[int, int], list[int]] = {}  # frames of a held shot share a box
     for k in range(count):
         at = np.unravel_index(int(np.argmax(corr[k])), corr[k].shape)
