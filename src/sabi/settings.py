@@ -173,6 +173,22 @@ class Settings(BaseSettings):
         "a frame of an unindexed episode resembles several indexed ones about equally (same "
         "locations, same art), a right answer stands out.",
     )
+    min_similarity_framed: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="... except that a best scene whose sampled thumbnails line up with the "
+        "whole query, pixel by pixel (framed like the video), needs only this similarity and "
+        "to be the best: the pixels bear the episode out (sabi.search.verdict).",
+    )
+    min_margin_unaligned: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="... and one that nothing sampled lines up with (not whole, not as a "
+        "window, not as a crop) needs this margin instead of min_margin: the vector is its "
+        "only evidence.",
+    )
     query_frames: int = Field(8, ge=1, le=64, description="Frames taken from a GIF or video query.")
     max_image_pixels: int = Field(
         40_000_000, ge=1, description="Refuse query images larger than this (pixels)."

@@ -58,7 +58,8 @@ class Answer[SceneT: SceneFields](BaseModel):
     found: bool = Field(
         False,
         description="Whether the best scene is a clear match (min_similarity, and min_margin "
-        "above any other episode's best): false means the scene is probably not in the "
+        "above any other episode's best; a lower bar where its pixels line up with the query, a "
+        "wider margin where nothing does): false means the scene is probably not in the "
         "library (the closest scenes are still listed).",
     )
     result: list[SceneT] = []

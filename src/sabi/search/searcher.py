@@ -23,6 +23,7 @@ from sabi.search.models import SceneResult, SearchResponse, ShowInfo
 from sabi.search.moment import place_scenes
 from sabi.search.refine import Refiner
 from sabi.search.scenes import Scene, group_scenes, merge_scenes
+from sabi.search.verdict import Bar, clear_answer
 from sabi.settings import Settings
 from sabi.store.base import Hit, VectorStore
 
@@ -129,12 +130,12 @@ class Searcher:
         limit = limit or s.limit
         # a few more scenes than asked for: "found" compares the best with the next episode's
         match = self._scenes(frames, scope, max(limit, RUNNER_UP_DEPTH), loaded, cut)
-        found = clear_answer(match.scenes, s.min_similarity, s.min_margin)
         step = 1 / s.rate
         scenes = place_scenes(
             match.scenes[:limit], match.vectors, self.store, step, s.dedupe_max_span
         )
         scenes = lookalike_scenes(scenes, match.images, self.catalog.samples, step)
+        found = clear_answer(scenes, Bar.of(s), match.scenes)
         views = self.catalog.views({sc.episode_id for sc in scenes})
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in match.images]
@@ -252,18 +253,6 @@ class Searcher:
             match.images + crops,
             match.vectors + [vectors[k :: len(crops)] for k in range(len(crops))],
         )
-
-
-def clear_answer(scenes: list[Scene], min_similarity: float, min_margin: float) -> bool:
-    """Whether the best scene is an answer, not just the nearest: similar enough, and clearly
-    above the best scene of any other episode."""
-    if not scenes:
-        return False
-    best = scenes[0]
-    runner_up = max(
-        (sc.similarity for sc in scenes[1:] if sc.episode_id != best.episode_id), default=0.0
-    )
-    return best.similarity >= min_similarity and best.similarity - runner_up >= min_margin
 
 
 def scene_result(sc: Scene, view: EpisodeView) -> SceneResult:
