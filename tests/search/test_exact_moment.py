@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from media import frame_at, screenshot
-from PIL import Image
+from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
 import sabi.search.lookalike as lookalike_module
@@ -209,6 +209,31 @@ def test_a_framed_screenshot_a_step_and_more_from_its_sample_is_still_named(sabi
     moment = t + 0.7  # the sample taken: 1.4 steps of 0.5 s after the frame
     scene = Scene(episode, moment, moment, moment, 0.9, likeness=Likeness.FRAMED)
     answer = sabi.searcher.refiner.scene(scene, [image], library / WEBM)
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
+def _on_a_page(rgb: np.ndarray) -> bytes:
+    """The frame embedded in a web page: a white page, a tab strip, a title, thumbnails."""
+    page = Image.new("RGB", (1366, 768), "white")
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, 1366, 76), fill=(225, 227, 231))
+    page.paste(Image.fromarray(rgb).resize((800, 450)), (40, 100))
+    draw.text((40, 570), "Big Buck Bunny, the whole film", fill=(15, 15, 15), font_size=22)
+    for i in range(6):
+        draw.rectangle((870, 100 + i * 100, 1030, 190 + i * 100), fill=(60 + 30 * i, 120, 90))
+    buf = io.BytesIO()
+    page.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("when", [5.6, 18.2, 27.2])
+def test_a_frame_on_a_page_is_named_to_the_frame(sabi, library, when):
+    """The frame sits inside a page. Located for the embedding's frame, the box shifts with
+    a moving picture, and inside it that frame correlated best (2-6 frames off here); every
+    decoded frame fitted near the box at its own best spot, the captured one fits best."""
+    t, rgb = frame_at(library / WEBM, when)
+    answer = sabi.search(_on_a_page(rgb), exact=True).result[0]
+    assert answer.filename == WEBM
     _same_or_within_a_frame(library / WEBM, answer.at, t)
 
 

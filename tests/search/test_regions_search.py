@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from composites import paste, phone_screenshot, photo_like, screen_photo
 from media import frame_at, screenshot
 from PIL import Image
 
 from sabi.app import Sabi
+from sabi.prepare.regions import Region
+from sabi.search.searcher import widened
 
 CLIP = "big_buck_bunny_clip.mp4"
 
@@ -115,3 +118,15 @@ def test_exact_moment_of_a_pasted_frame_uses_the_box(lib, shared_media):
     with Sabi.open(data_dir=lib) as sabi:
         best = sabi.search(query, exact=True).result[0]
     assert best.filename == CLIP and abs(best.at - t) <= 1 / 25 + 2e-3, (best.at, t)
+
+
+def test_a_box_is_widened_for_the_exact_frame():
+    """A proposed box can clip the frame it holds: ``exact`` looks for the frame in a copy
+    widened by CONTEXT each side (within the image), scaled as the box was."""
+    rng = np.random.default_rng(3)
+    still = rng.integers(0, 256, (400, 1000, 3), np.uint8)
+    wide = widened(Region(100, 50, 420, 230, 1.0, "edges"), still, 320)  # a 320x180 box
+    assert wide.shape[:2] == (216, 384)  # 32 pixels more each side, 18 above and below
+    assert np.array_equal(wide, still[32:248, 68:452])
+    corner = widened(Region(0, 0, 320, 180, 1.0, "edges"), still, 160)  # scaled by half
+    assert corner.shape[:2] == (99, 176)  # only right and below: the image ends there

@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 
 from sabi.prepare.decode import SampledFrame
-from sabi.search.refine import registered, sharpen
+from sabi.search.refine import located, sharpen
 
 FPS = 24
 
@@ -51,14 +51,6 @@ def test_a_held_picture_keeps_the_frame_nearest_the_choice():
     assert sharpen(frames, 9, [jpeg(still)]) == 9
 
 
-def test_a_best_frame_that_leads_by_less_than_the_margin_keeps_the_choice():
-    frames = panning()
-    query = jpeg(frames[17].rgb)
-    assert sharpen(frames, 12, [query], margin=2.0) == 12  # no correlation leads by 2
-    assert sharpen(frames, 12, [query], margin=0.0) == 17
-    assert sharpen(frames, 17, [query], margin=2.0) == 17  # the choice itself is best
-
-
 def test_frames_alike_to_the_fourth_decimal_are_still_told_apart():
     """A slow pan's last frames correlate alike to four places; the screenshot is still the
     frame that correlates best, not the one nearest the first guess."""
@@ -87,14 +79,26 @@ def walking(frames: int = 40) -> list[SampledFrame]:
 
 def test_a_player_window_is_named_anywhere_in_the_decoded_seconds():
     """The embedding of a framed query can be a second off; the frame it chose still locates
-    the window (the background), and every decoded frame is compared inside it."""
+    the window (the background), and every decoded frame is fitted there."""
     frames = walking()
     window = np.full((220, 300, 3), 90, np.uint8)
     window[:24] = 200  # title bar
     window[180:] = 40  # controls
     window[40:166, 38:262] = frames[33].rgb
     query = jpeg(window, 75)
-    assert registered(frames, 5, query) == 33
-    assert registered(frames, 33, query) == 33
+    assert located(frames, 5, query) == 33
+    assert located(frames, 33, query) == 33
     other = jpeg(np.full((220, 300, 3), 30, np.uint8), 75)  # no frame in it
-    assert registered(frames, 5, other) is None
+    assert located(frames, 5, other) is None
+
+
+def test_in_a_pan_the_frame_captured_fits_its_window_best():
+    """The box located for a neighbouring frame of a pan is shifted with the picture, and in
+    it that frame would correlate best; fitted near it, each frame at its own best spot, the
+    captured one wins."""
+    frames = panning()
+    window = np.full((200, 300, 3), 250, np.uint8)  # a white page around the video
+    window[30:156, 40:264] = frames[17].rgb
+    query = jpeg(window, 75)
+    for guess in (15, 16, 18, 19):
+        assert located(frames, guess, query) == 17

@@ -12,10 +12,13 @@ What it costs: for each of SCALES (19) the frame scaled to that share of a WORK-
 query and correlated at every second position, then 7 scales near the best at every position
 within a few pixels of it: 30-90 ms of one core for a 320-wide prepared query, up to 160 ms for
 a 960-wide one. Only ``exact`` calls it, and only when the query is not framed like the video
-already.
+already. ``fits_near`` then fits each of the decoded frames near that box, at its own best
+spot: 3-10 ms a frame.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -27,6 +30,7 @@ STRIDE = 2  # positions tried, in WORK pixels
 MIN_SIDE = 8  # smallest frame, in WORK pixels, worth correlating
 FINE_WORK = 480  # width of the query copy the second pass looks in (the query's, if narrower)
 FINE = 0.005  # scale step of the second pass
+FLAT = 0.01  # variance per pixel (grey levels squared) under which a window is taken as blank
 
 
 def _grey(rgb: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -84,6 +88,35 @@ def locate(frame: np.ndarray, query: np.ndarray) -> tuple[tuple[int, int, int, i
     return (box[0] + dy, box[1] + dx, box[2] + dy, box[3] + dx), fine_fit
 
 
+def fits_near(
+    frames: Sequence[np.ndarray],
+    query: np.ndarray,
+    box: tuple[int, int, int, int],
+    slide: int,
+    steps: int = 0,
+) -> tuple[np.ndarray, list[tuple[int, int, int, int]]]:
+    """How well each of ``frames`` fits ``query`` near ``box`` (where one frame was located):
+    moved up to ``slide`` pixels each way and scaled up to ``steps`` FINE steps either way, the
+    best correlation of each frame, and the box where it was. In a pan the box located for one
+    frame is shifted with the picture; every frame fitted near it at its own best spot, the
+    captured one fits best."""
+    grey = _grey(query, query.shape[1], query.shape[0])
+    top, left, bottom, right = box
+    y0, x0 = max(0, top - slide), max(0, left - slide)
+    # room for the larger scales too: they grow the box right and down from its corner
+    y1, x1 = min(grey.shape[0], bottom + 2 * slide), min(grey.shape[1], right + 2 * slide)
+    qw = grey.shape[1]
+    scales = ((right - left) / qw + FINE * np.arange(-steps, steps + 1)) * qw / (x1 - x0)
+    found = [_best_box(f, grey[y0:y1, x0:x1], 1.0, scales, 1) for f in frames]
+    fits = np.array([fit for _, fit in found])
+    spots = [box if spot is None else _shifted(spot, y0, x0) for spot, _ in found]
+    return fits, spots
+
+
+def _shifted(box: tuple[int, int, int, int], dy: int, dx: int) -> tuple[int, int, int, int]:
+    return box[0] + dy, box[1] + dx, box[2] + dy, box[3] + dx
+
+
 def _best_box(
     frame: np.ndarray, q: np.ndarray, f: float, scales: np.ndarray, stride: int
 ) -> tuple[tuple[int, int, int, int] | None, float]:
@@ -108,7 +141,8 @@ def _best_box(
         windows = np.lib.stride_tricks.sliding_window_view(q, (th, tw))[::stride, ::stride]
         dot = np.einsum("ijkl,kl->ij", windows, t / norm)
         sums, squares = _box_sums(plain, th, tw, stride), _box_sums(squared, th, tw, stride)
-        corr = dot / np.sqrt(np.maximum(squares - sums * sums / t.size, 1e-6))
+        spread = squares - sums * sums / t.size  # a flat window (a blank page) fits nothing
+        corr = np.where(spread > FLAT * t.size, dot / np.sqrt(np.maximum(spread, 1e-6)), 0.0)
         y, x = (int(v) for v in np.unravel_index(int(np.argmax(corr)), corr.shape))
         if corr[y, x] > best:
             best, box = (

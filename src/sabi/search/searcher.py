@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -39,6 +39,7 @@ class Filters:
         return any(v is not None for v in (self.show, self.show_id, self.tag))
 
 
+CONTEXT = 0.1  # share of a proposed box's size it is widened by each side for ``exact``
 RUNNER_UP_DEPTH = 10  # scenes grouped before ``limit`` applies, to find the runner-up episode
 
 
@@ -50,6 +51,9 @@ class Match:
     scenes: list[Scene]
     images: list[np.ndarray]
     vectors: list[np.ndarray]
+    #: per image, the box it was cut from widened by CONTEXT each side (None: the whole query),
+    #: where ``exact`` looks for the frame (``Refiner.scenes``)
+    contexts: list[np.ndarray | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,7 @@ class Searcher:
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in match.images]
             paths = {i: v.path for i, v in views.items()}
-            scenes = self.refiner.scenes(scenes, queries, paths)
+            scenes = self.refiner.scenes(scenes, queries, paths, match.contexts)
         # a scene whose episode was removed between search and lookup is left out
         results = [
             scene_result(sc, views[sc.episode_id]) for sc in scenes if sc.episode_id in views
@@ -200,7 +204,9 @@ class Searcher:
             group_scenes(hits[i * n : (i + 1) * n], offsets, s.scene_gap) for i in range(len(views))
         ]
         scenes = merge_scenes(groups, s.scene_gap, limit)
-        match = Match(scenes, [f.rgb for f in frames], [vectors[j::n] for j in range(n)])
+        match = Match(
+            scenes, [f.rgb for f in frames], [vectors[j::n] for j in range(n)], [None] * n
+        )
         best = scenes[0].similarity if scenes else 0.0
         if s.regions and best < s.min_similarity and loaded is not None and len(loaded) == 1:
             boxes = best < s.region_below
@@ -248,11 +254,29 @@ class Searcher:
             ]
             for k, per_crop in enumerate(hits)
         ]
+        contexts: list[np.ndarray | None] = [
+            widened(r, still, s.resolution) if isinstance(r, Region) else None for r in regions
+        ]
         return Match(
             merge_scenes([match.scenes, *groups], s.scene_gap, limit),
             match.images + crops,
             match.vectors + [vectors[k :: len(crops)] for k in range(len(crops))],
+            [*match.contexts, *contexts],
         )
+
+
+def widened(region: Region, still: np.ndarray, width: int) -> np.ndarray:
+    """The box widened by CONTEXT of its size each side (within the image), scaled as the box
+    was: a proposed box can be a few pixels off the frame it holds, cutting an edge of it, and
+    ``exact`` then finds the frame whole in this one."""
+    h, w = still.shape[:2]
+    dx = round(CONTEXT * (region.x1 - region.x0))
+    dy = round(CONTEXT * (region.y1 - region.y0))
+    y0, y1 = max(0, region.y0 - dy), min(h, region.y1 + dy)
+    x0, x1 = max(0, region.x0 - dx), min(w, region.x1 + dx)
+    scaled = round(width * (x1 - x0) / max(1, region.x1 - region.x0))
+    frame = QueryFrame(0.0, still[y0:y1, x0:x1])
+    return prepare_query_frames([frame], scaled, False, 0)[0].rgb
 
 
 def scene_result(sc: Scene, view: EpisodeView) -> SceneResult:
