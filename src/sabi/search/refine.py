@@ -206,18 +206,11 @@ class Refiner:
         as a crop (``Scene.likeness``): the frame within FRAMED_STEPS of it that correlates
         best, from SHARP up, or failing that the one a box of which fits the query best
         (``cropped``); None to look the slower way (an unreadable file)."""
-        moment, reach = scene.moment, FRAMED_STEPS * step
-        try:
-            frames = window_frames(
-                path, max(0.0, moment - reach), moment + reach, self.resolution, self._crop(path)
-            )
-        except (VideoError, OSError):
-            return None
+        frames = self._around(scene.moment, path, step)
         if not frames:
             return None
         if scene.framed:
-            here = min(range(len(frames)), key=lambda k: abs(frames[k].time - moment))
-            k = sharpen(frames, here, query, reach=len(frames))
+            k = sharpen(frames, nearest(frames, scene.moment), query, reach=len(frames))
             if k is not None:
                 return scene.moved_to(frames[k].time)
         return scene.moved_to(frames[cropped(frames, query[0])].time)
@@ -226,20 +219,24 @@ class Refiner:
         self, scene: Scene, context: np.ndarray, path: Path, step: float
     ) -> Scene | None:
         """For a box cut from the query: the frames within FRAMED_STEPS of the scene's
-        moment, the nearest one located in the widened box and the frame whose pixels
-        correlate best with that spot (``registered``); None where it does not fit."""
-        moment, reach = scene.moment, FRAMED_STEPS * step
+        moment fitted in the widened box (``located``); None where none fits or the file
+        cannot be read."""
+        frames = self._around(scene.moment, path, step)
+        if not frames:
+            return None
+        k = located(frames, nearest(frames, scene.moment), context)
+        return None if k is None else scene.moved_to(frames[k].time)
+
+    def _around(self, moment: float, path: Path, step: float) -> list[SampledFrame] | None:
+        """The frames within FRAMED_STEPS sampling steps of ``moment``, made as index frames
+        are; None where the file cannot be read."""
+        reach = FRAMED_STEPS * step
         try:
-            frames = window_frames(
+            return window_frames(
                 path, max(0.0, moment - reach), moment + reach, self.resolution, self._crop(path)
             )
         except (VideoError, OSError):
             return None
-        if not frames:
-            return None
-        here = min(range(len(frames)), key=lambda k: abs(frames[k].time - moment))
-        k = located(frames, here, context)
-        return None if k is None else scene.moved_to(frames[k].time)
 
     def _best(self, frames: list[SampledFrame], query: np.ndarray) -> int:
         """The frame most like the query: an even pass over the window, then
@@ -282,6 +279,10 @@ def _video_crop(path: str, _size: int, _mtime: int, width: int, level: int) -> C
     """The border crop indexing chose for this file (decided again the same way: a dozen seeks,
     so remembered per file version)."""
     return probe_crop(Path(path), width, level)
+
+
+def nearest(frames: list[SampledFrame], moment: float) -> int:
+    return min(range(len(frames)), key=lambda k: abs(frames[k].time - moment))
 
 
 def located(frames: list[SampledFrame], i: int, context: np.ndarray) -> int | None:

@@ -51,9 +51,17 @@ class Match:
     scenes: list[Scene]
     images: list[np.ndarray]
     vectors: list[np.ndarray]
-    #: per image, the box it was cut from widened by CONTEXT each side (None: the whole query),
-    #: where ``exact`` looks for the frame (``Refiner.scenes``)
-    contexts: list[np.ndarray | None] = field(default_factory=list)
+    #: per image, the box of ``still`` it was cut from (None: the whole query or a straightened
+    #: screen), for ``exact`` to look in a wider copy (``widened``)
+    boxes: list[Region | None] = field(default_factory=list)
+    still: np.ndarray | None = None
+
+    def contexts(self, width: int) -> list[np.ndarray | None]:
+        """Per image, its box widened (``widened``), where ``exact`` looks for the frame."""
+        if self.still is None:
+            return [None] * len(self.images)
+        still = self.still
+        return [None if b is None else widened(b, still, width) for b in self.boxes]
 
 
 @dataclass(frozen=True)
@@ -144,7 +152,8 @@ class Searcher:
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in match.images]
             paths = {i: v.path for i, v in views.items()}
-            scenes = self.refiner.scenes(scenes, queries, paths, match.contexts)
+            contexts = match.contexts(s.resolution)
+            scenes = self.refiner.scenes(scenes, queries, paths, contexts)
         # a scene whose episode was removed between search and lookup is left out
         results = [
             scene_result(sc, views[sc.episode_id]) for sc in scenes if sc.episode_id in views
@@ -254,14 +263,13 @@ class Searcher:
             ]
             for k, per_crop in enumerate(hits)
         ]
-        contexts: list[np.ndarray | None] = [
-            widened(r, still, s.resolution) if isinstance(r, Region) else None for r in regions
-        ]
+        cut_from = [r if isinstance(r, Region) else None for r in regions]
         return Match(
             merge_scenes([match.scenes, *groups], s.scene_gap, limit),
             match.images + crops,
             match.vectors + [vectors[k :: len(crops)] for k in range(len(crops))],
-            [*match.contexts, *contexts],
+            [*match.boxes, *cut_from],
+            still,
         )
 
 
