@@ -125,7 +125,7 @@ DECIMALS = 6  # places of correlation that tell frames apart (see the module's d
 CROP_THUMB = (48, 28)  # grey thumbnail a crop's boxes are fitted on (see ``cropped``)
 CROP_FINE = (96, 54)  # ... and the finer one, around each frame's best box
 CROP_TIE = 0.001  # box fits this close to the best are the same picture
-SLIDE = 4  # pixels a box located in a widened one may move for another frame (``located``)
+SLIDE = 4  # pixels a located box may move for another frame (``located``)
 SCALE_STEPS = 3  # ... and register.FINE scale steps it may grow or shrink by
 FRAME_STRIDE = 2  # frames fitted there first; then the ones beside the best
 
