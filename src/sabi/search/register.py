@@ -84,8 +84,7 @@ def locate(frame: np.ndarray, query: np.ndarray) -> tuple[tuple[int, int, int, i
     box, fine_fit = _best_box(frame, fine[y0:y1, x0:x1], f, scales * width / (x1 - x0), 1)
     if box is None or fine_fit < fit:
         return found, fit
-    dy, dx = round(y0 * f), round(x0 * f)
-    return (box[0] + dy, box[1] + dx, box[2] + dy, box[3] + dx), fine_fit
+    return _shifted(box, round(y0 * f), round(x0 * f)), fine_fit
 
 
 def fits_near(

@@ -2,9 +2,9 @@
 
 A frame of an episode that is not indexed still has nearest frames, and in a show with
 recurring locations and art they can be close: a threshold on the similarity alone lets about
-one unindexed query in five through on the benchmark. Two more things tell them apart. An indexed answer stands out
-from the next episode's best scene, while an unindexed frame resembles several about equally
-(the margin). And the pixels: ``sabi.search.lookalike`` has already lined up the query with the
+one unindexed query in five through on the benchmark. Two more things tell them apart. An
+indexed answer stands out from the next episode's best scene, while an unindexed frame
+resembles several about equally (the margin). And the pixels: ``sabi.search.lookalike`` has already lined up the query with the
 scene's sampled thumbnails by then. Where the whole query correlates with a sample (framed like
 the video) the episode is borne out, and a lower similarity does (a tinted, captioned or
 re-encoded screenshot); where nothing lined up at all, not as a window nor as a crop, the vector
