@@ -282,3 +282,33 @@ def test_a_mirrored_screenshot_is_named_to_the_frame(sabi, library):
     answer = sabi.search(query, exact=True).result[0]
     assert answer.filename == WEBM
     _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
+def _scene_off_by(sabi, moment: float, likeness: Likeness) -> Scene:
+    views = sabi.catalog.views(sabi.catalog.indexed_ids()).values()
+    episode = next(v.id for v in views if v.filename == WEBM)
+    return Scene(episode, moment, moment, moment, 0.9, likeness=likeness)
+
+
+@pytest.mark.parametrize("when", [5.2, 21.7])
+def test_a_crop_placed_over_a_second_off_is_still_named(sabi, library, when):
+    """Samples' boxes place a crop of a pan less surely than a whole screenshot (a crop fits
+    neighbouring samples alike), so more of the source is searched around it: a crop placed
+    1.2 s (2.4 steps) after its frame is still named to the frame."""
+    t, rgb = frame_at(library / WEBM, when)
+    image = np.asarray(Image.open(io.BytesIO(_middle(rgb))).convert("RGB"))
+    scene = _scene_off_by(sabi, t + 1.2, Likeness.CROP)
+    answer = sabi.searcher.refiner.scene(scene, [image], library / WEBM)
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
+def test_a_box_cut_from_the_query_placed_over_a_second_off_is_still_named(sabi, library):
+    """A box cut from a page (``Match.contexts``) was placed by the vectors, not by the
+    pixels: its frame 1.2 s before the scene's moment is still fitted and named."""
+    t, rgb = frame_at(library / WEBM, 18.2)
+    page = np.asarray(Image.open(io.BytesIO(_on_a_page(rgb))).convert("RGB"))
+    box = Image.fromarray(page[60:590, 0:880]).resize((352, 212))  # the video's box, widened
+    context = np.asarray(box)
+    scene = _scene_off_by(sabi, t + 1.2, Likeness.UNSEEN)
+    answer = sabi.searcher.refiner.scene(scene, [context], library / WEBM, context)
+    _same_or_within_a_frame(library / WEBM, answer.at, t)

@@ -42,10 +42,14 @@ A box cut from the query (a picture pasted into a meme, a page's video, an app's
 ``Searcher`` searches such boxes when the whole image matched weakly) can be a few pixels off
 the frame it holds, cutting an edge of it; then no frame fits it whole, and the one that fits
 best is wherever the pan moved the picture out of the cut. Such a box comes with a copy widened
-by ``searcher.CONTEXT`` each side (``Match.contexts``), and the frames within FRAMED_STEPS of
+by ``searcher.CONTEXT`` each side (``Match.contexts``), and the frames within WIDE_STEPS of
 the scene's moment are fitted in that the same way (``_in_context``). On the tuning split:
 pasted pictures 70 -> 85 % within one frame, pages 70 -> 80 %, phone screenshots 85 -> 90 %;
-on the third, pasted 51 -> 67 %.
+on the third, pasted 51 -> 67 %. Such a scene was placed by the vectors or by a box of
+the query, less surely than a framed one (within ±1 s for 90 % of pages on the third split,
+but within ±0.5 s for 85 %), so WIDE_STEPS (3) are decoded each side rather than
+FRAMED_STEPS: on the third split pages 47.5 -> 52.5 %, phone screenshots 75 -> 77.5 %,
+pasted 66.7 -> 69.2 %, the tuning split the same, for twice the frames decoded and fitted.
 
 The pixels are compared on THUMB grey thumbnails, 96x54: against 64x36, every image family
 within one frame 89.0 -> 89.4 % on the tuning split (windows and pages 72.1 -> 74.3 %, one
@@ -79,7 +83,13 @@ sample lookalike had placed the crop on. On the tuning split, crops within one f
 73 % with the finer boxes (crop80 65 -> 60, crop50 65 -> 90, off-centre 60 -> 70); on the
 third split 30-35 -> 42-48 -> 45-58 %. Finer boxes at 128x72 gave 67 %, fewer positions or
 sizes 72-75 % on the tuning split and 49 % on the third; every frame's every box at 96x54
-costs seconds. About 400 ms a cropped query in all (decoding and fitting 3 s of frames). A
+costs seconds. Lookalike places a crop within ±0.5 s of its frame only about 60 % of the time
+(a crop of a pan fits neighbouring samples alike), so WIDE_STEPS each side are decoded for it,
+not FRAMED_STEPS: crops within one frame 74.6 -> 78.0 % on the tuning split, 55.6 -> 63.3 %
+on the third (2 steps: 59.8 % there; 4 steps: no more than 3). Sliding the query's own pixels
+over each frame at 320 wide (as ``register`` does for windows) instead of the box search lost
+on both splits (67.8 and 57.3 %). About 600 ms a cropped query in all (decoding and fitting 3 s
+of frames at 24 fps, about 3 ms a frame). A
 crop that lookalike placed as a window (a box of the query fitting a whole sample, and no box
 of a sample fitting it from ``CROP_OVER`` up) still goes the embedding's way.
 
@@ -121,6 +131,7 @@ SHARP = 0.9  # pixel correlation from which query and frame are framed alike
 FIT = 0.7  # correlation from which a frame located in a window is taken to sit there
 THUMB = (96, 54)  # grey thumbnail the pixels are compared on (see the module docstring)
 FRAMED_STEPS = 1.5  # sampling steps each side of a framed scene's sample that are decoded
+WIDE_STEPS = 3.0  # ... of a crop's, or of a box cut from the query (placed less surely)
 DECIMALS = 6  # places of correlation that tell frames apart (see the module's docstring)
 CROP_THUMB = (48, 28)  # grey thumbnail a crop's boxes are fitted on (see ``cropped``)
 CROP_FINE = (96, 54)  # ... and the finer one, around each frame's best box
@@ -204,33 +215,38 @@ class Refiner:
     ) -> Scene | None:
         """For a scene whose ``at`` is already a sample the query correlates with, whole or
         as a crop (``Scene.likeness``): the frame within FRAMED_STEPS of it that correlates
-        best, from SHARP up, or failing that the one a box of which fits the query best
-        (``cropped``); None to look the slower way (an unreadable file)."""
-        frames = self._around(scene.moment, path, step)
-        if not frames:
-            return None
+        best, from SHARP up, or failing that the one within WIDE_STEPS a box of which fits the
+        query best (``cropped``); None to look the slower way (an unreadable file)."""
         if scene.framed:
+            frames = self._around(scene.moment, path, step, FRAMED_STEPS)
+            if not frames:
+                return None
             k = sharpen(frames, nearest(frames, scene.moment), query, reach=len(frames))
             if k is not None:
                 return scene.moved_to(frames[k].time)
+        frames = self._around(scene.moment, path, step, WIDE_STEPS)
+        if not frames:
+            return None
         return scene.moved_to(frames[cropped(frames, query[0])].time)
 
     def _in_context(
         self, scene: Scene, context: np.ndarray, path: Path, step: float
     ) -> Scene | None:
-        """For a box cut from the query: the frames within FRAMED_STEPS of the scene's
+        """For a box cut from the query: the frames within WIDE_STEPS of the scene's
         moment fitted in the widened box (``located``); None where none fits or the file
         cannot be read."""
-        frames = self._around(scene.moment, path, step)
+        frames = self._around(scene.moment, path, step, WIDE_STEPS)
         if not frames:
             return None
         k = located(frames, nearest(frames, scene.moment), context)
         return None if k is None else scene.moved_to(frames[k].time)
 
-    def _around(self, moment: float, path: Path, step: float) -> list[SampledFrame] | None:
-        """The frames within FRAMED_STEPS sampling steps of ``moment``, made as index frames
+    def _around(
+        self, moment: float, path: Path, step: float, steps: float
+    ) -> list[SampledFrame] | None:
+        """The frames within ``steps`` sampling steps of ``moment``, made as index frames
         are; None where the file cannot be read."""
-        reach = FRAMED_STEPS * step
+        reach = steps * step
         try:
             return window_frames(
                 path, max(0.0, moment - reach), moment + reach, self.resolution, self._crop(path)
