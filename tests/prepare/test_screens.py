@@ -52,3 +52,17 @@ def test_level_pictures_are_left_to_the_box_proposals():
     assert find_screens(frame) == []
     assert find_screens(phone_screenshot(frame)[0]) == []
     assert find_screens(np.zeros((20, 20, 3), np.uint8)) == []
+
+
+def test_a_screen_widened_holds_the_straightened_one_in_its_middle():
+    """``exact`` looks for the frame in a wider copy (the outline found can be a few pixels
+    off the frame's edges): the same straightening, with a margin of the photo around it."""
+    photo = screen_photo(pattern(), CORNERS)
+    screen = find_screens(photo)[0]
+    plain, wide = screen.crop(photo), screen.crop(photo, 0.1)
+    h, w = plain.shape[:2]
+    dy, dx = round(0.1 * h), round(0.1 * w)
+    assert wide.shape[:2] == (h + 2 * dy, w + 2 * dx)
+    middle = wide[dy : dy + h, dx : dx + w].astype(int)
+    assert np.abs(middle - plain.astype(int)).max() <= 2
+    assert correlation(wide, plain) < 0.9  # the margin shows more of the photo

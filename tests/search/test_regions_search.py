@@ -13,7 +13,8 @@ from PIL import Image
 
 from sabi.app import Sabi
 from sabi.prepare.regions import Region
-from sabi.search.searcher import widened
+from sabi.prepare.screens import find_screens
+from sabi.search.searcher import Match, widened
 
 CLIP = "big_buck_bunny_clip.mp4"
 
@@ -130,3 +131,19 @@ def test_a_box_is_widened_for_the_exact_frame():
     assert np.array_equal(wide, still[32:248, 68:452])
     corner = widened(Region(0, 0, 320, 180, 1.0, "edges"), still, 160)  # scaled by half
     assert corner.shape[:2] == (99, 176)  # only right and below: the image ends there
+
+
+def test_a_screen_is_widened_for_the_exact_frame():
+    """A straightened screen comes with a wider copy too (``Screen.crop`` with a margin of
+    CONTEXT each side), scaled as the screen was for searching: the outline found can be a
+    few pixels off the frame's edges, as a box can."""
+    corners = ((150.0, 190.0), (1130.0, 120.0), (1150.0, 760.0), (120.0, 820.0))
+    photo = screen_photo(photo_like(640, 360, seed=2), corners)
+    screen = find_screens(photo)[0]
+    match = Match([], [photo, screen.crop(photo)], [], [None, screen], photo)
+    whole, wide = match.contexts(320)
+    assert whole is None
+    plain = screen.crop(photo)
+    assert wide.shape[1] == 384  # 32 pixels more each side, as for a 320-wide box
+    expected = 384 * (plain.shape[0] + 2 * round(0.1 * plain.shape[0]))
+    assert abs(wide.shape[0] - expected / (plain.shape[1] + 2 * round(0.1 * plain.shape[1]))) <= 1

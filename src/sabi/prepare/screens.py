@@ -46,8 +46,10 @@ class Screen:
     score: float
     source: str = "screen"
 
-    def crop(self, rgb: np.ndarray) -> np.ndarray:
-        """The screen straightened: warped so its corners become a rectangle's."""
+    def crop(self, rgb: np.ndarray, margin: float = 0.0) -> np.ndarray:
+        """The screen straightened: warped so its corners become a rectangle's, with
+        ``margin`` of its size more of the photo each side (``exact`` looks for the frame in
+        such a wider copy: the outline found can be a few pixels off the frame's edges)."""
         (tl, tr, br, bl) = np.array(self.corners)
         width = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
         height = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
@@ -55,7 +57,10 @@ class Screen:
         size = (max(16, round(width * scale)), max(16, round(height * scale)))
         # a few per cent in from the outline: the bezel, if the outline found is its outside
         iw, ih = INSET * size[0], INSET * size[1]
+        dx, dy = round(margin * size[0]), round(margin * size[1])
         out = [(-iw, -ih), (size[0] + iw, -ih), (size[0] + iw, size[1] + ih), (-iw, size[1] + ih)]
+        out = [(x + dx, y + dy) for x, y in out]
+        size = (size[0] + 2 * dx, size[1] + 2 * dy)
         img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
         warped = img.transform(
             size,

@@ -45,7 +45,11 @@ best is wherever the pan moved the picture out of the cut. Such a box comes with
 by ``searcher.CONTEXT`` each side (``Match.contexts``), and the frames within WIDE_STEPS of
 the scene's moment are fitted in that the same way (``_in_context``). On the tuning split:
 pasted pictures 70 -> 85 % within one frame, pages 70 -> 80 %, phone screenshots 85 -> 90 %;
-on the third, pasted 51 -> 67 %. Such a scene was placed by the vectors or by a box of
+on the third, pasted 51 -> 67 %. A screen found and straightened (``sabi.prepare.screens``;
+a page's video can lean a little in a screenshot too) comes with a widened copy the same way:
+on the third split pages 52.5 -> 65 %, screen photos 37.5 -> 45 %; on the tuning split screen
+photos 70 -> 75 %, pages the same, for about twice the time on them (the located box is
+fitted in every decoded frame). Such a scene was placed by the vectors or by a box of
 the query, less surely than a framed one (within ±1 s for 90 % of pages on the third split,
 but within ±0.5 s for 85 %), so WIDE_STEPS (3) are decoded each side rather than
 FRAMED_STEPS: on the third split pages 47.5 -> 52.5 %, phone screenshots 75 -> 77.5 %,

@@ -51,9 +51,9 @@ class Match:
     scenes: list[Scene]
     images: list[np.ndarray]
     vectors: list[np.ndarray]
-    #: per image, the box of ``still`` it was cut from (None: the whole query or a straightened
-    #: screen), for ``exact`` to look in a wider copy (``widened``)
-    boxes: list[Region | None] = field(default_factory=list)
+    #: per image, the box or screen of ``still`` it was cut from (None: the whole query), for
+    #: ``exact`` to look in a wider copy (``widened``)
+    boxes: list[Region | Screen | None] = field(default_factory=list)
     still: np.ndarray | None = None
 
     def contexts(self, width: int) -> list[np.ndarray | None]:
@@ -263,20 +263,22 @@ class Searcher:
             ]
             for k, per_crop in enumerate(hits)
         ]
-        cut_from = [r if isinstance(r, Region) else None for r in regions]
         return Match(
             merge_scenes([match.scenes, *groups], s.scene_gap, limit),
             match.images + crops,
             match.vectors + [vectors[k :: len(crops)] for k in range(len(crops))],
-            [*match.boxes, *cut_from],
+            [*match.boxes, *regions],
             still,
         )
 
 
-def widened(region: Region, still: np.ndarray, width: int) -> np.ndarray:
+def widened(region: Region | Screen, still: np.ndarray, width: int) -> np.ndarray:
     """The box widened by CONTEXT of its size each side (within the image), scaled as the box
     was: a proposed box can be a few pixels off the frame it holds, cutting an edge of it, and
-    ``exact`` then finds the frame whole in this one."""
+    ``exact`` then finds the frame whole in this one. A screen the same, straightened."""
+    if isinstance(region, Screen):
+        wide = QueryFrame(0.0, region.crop(still, CONTEXT))
+        return prepare_query_frames([wide], round(width * (1 + 2 * CONTEXT)), False, 0)[0].rgb
     h, w = still.shape[:2]
     dx = round(CONTEXT * (region.x1 - region.x0))
     dy = round(CONTEXT * (region.y1 - region.y0))
