@@ -92,8 +92,8 @@ costs seconds. Lookalike places a crop within ±0.5 s of its frame only about 60
 not FRAMED_STEPS: crops within one frame 74.6 -> 78.0 % on the tuning split, 55.6 -> 63.3 %
 on the third (2 steps: 59.8 % there; 4 steps: no more than 3). Sliding the query's own pixels
 over each frame at 320 wide (as ``register`` does for windows) instead of the box search lost
-on both splits (67.8 and 57.3 %). About 600 ms a cropped query in all (decoding and fitting 3 s
-of frames at 24 fps, about 3 ms a frame). A
+on both splits (67.8 and 57.3 %). About 450 ms a cropped query in all (p50 on the report
+split: decoding and fitting 3 s of frames at 24 fps, about 3 ms a frame; 250 ms at 1.5 s). A
 crop that lookalike placed as a window (a box of the query fitting a whole sample, and no box
 of a sample fitting it from ``CROP_OVER`` up) still goes the embedding's way.
 
