@@ -56,12 +56,15 @@ class Match:
     boxes: list[Region | Screen | None] = field(default_factory=list)
     still: np.ndarray | None = None
 
-    def contexts(self, width: int) -> list[np.ndarray | None]:
-        """Per image, its box widened (``widened``), where ``exact`` looks for the frame."""
-        if self.still is None:
-            return [None] * len(self.images)
+    def contexts(self, width: int, wanted: set[int]) -> list[np.ndarray | None]:
+        """Per image, its box widened (``widened``), where ``exact`` looks for the frame; only
+        for the images in ``wanted`` (those the answer's scenes came from: straightening a
+        screen again is a warp of the whole photo), None for the rest."""
         still = self.still
-        return [None if b is None else widened(b, still, width) for b in self.boxes]
+        return [
+            None if b is None or still is None or j not in wanted else widened(b, still, width)
+            for j, b in enumerate(self.boxes)
+        ]
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class Searcher:
         if s.exact_at if exact is None else exact:
             queries = [[rgb, rgb[:, ::-1]] if s.mirror else [rgb] for rgb in match.images]
             paths = {i: v.path for i, v in views.items()}
-            contexts = match.contexts(s.resolution)
+            contexts = match.contexts(s.resolution, {sc.frame for sc in scenes})
             scenes = self.refiner.scenes(scenes, queries, paths, contexts)
         # a scene whose episode was removed between search and lookup is left out
         results = [
