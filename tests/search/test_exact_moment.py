@@ -259,9 +259,10 @@ def test_a_crop_is_named_to_the_frame(sabi, library, when):
 
 @pytest.mark.parametrize("when", [2.0, 5.5, 9.0])
 def test_a_crop_of_most_of_the_picture_is_named_to_the_frame(sabi, library, when):
-    """A crop keeping most of a zooming shot correlates whole, over ``refine.SHARP``, with a
-    frame of the zoom before its own; a box of that frame fits it better still, so the source's
-    frames are searched for boxes, as for a crop (0.46, 0.17 and 0.42 s off before)."""
+    """A crop keeping most of a frame of the opening shot (fading in, the camera tilting
+    down) correlates whole, over ``refine.SHARP``, with an earlier frame of the shot; a box of
+    that frame fits it better still, so the source's frames are searched for boxes, as for a
+    crop (0.46, 0.17 and 0.42 s off before)."""
     t, rgb = frame_at(library / WEBM, when)
     answer = sabi.search(_middle(rgb, 18), exact=True).result[0]
     assert answer.filename == WEBM

@@ -355,7 +355,7 @@ def cropped(frames: list[SampledFrame], query: np.ndarray) -> int:
 def boxed_better(frame: np.ndarray, query: Sequence[np.ndarray]) -> bool:
     """Whether a box of ``frame`` fits the query CROP_GAIN better than the whole frame does
     (``cropped``'s boxes, on this one frame): then the query is a crop of most of the picture,
-    which correlates whole with some frame of a zoom or pan, though not the one it was cut
+    which correlates whole with some frame of a pan, tilt or zoom, though not the one it was cut
     from."""
     whole = max(
         float(unit_thumbnail(frame, THUMB) @ row) for rgb in query for row in both_ways(rgb, THUMB)
