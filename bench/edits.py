@@ -22,7 +22,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps
 
 from sabi.prepare.screens import perspective_coefficients
 
@@ -352,6 +352,28 @@ def flip(img: Image.Image, rng: Rng) -> Image.Image:
     return ImageOps.mirror(_rgb(img))
 
 
+def stretch(img: Image.Image, rng: Rng) -> Image.Image:
+    """The picture's shape changed: squeezed to 4:3, or widened by a third (a re-upload at
+    the wrong aspect ratio)."""
+    img = _rgb(img)
+    share = float(rng.choice([0.75, 4 / 3]))
+    return img.resize((round(img.width * share), img.height), Image.Resampling.BICUBIC)
+
+
+def tilt(img: Image.Image, rng: Rng) -> Image.Image:
+    """Turned 2-5 degrees either way, then cut to the largest box of the frame's shape that
+    the turned picture fills (an editor's or a handheld camera's tilt)."""
+    img = _rgb(img)
+    angle = float(rng.uniform(2, 5)) * float(rng.choice([-1.0, 1.0]))
+    turned = img.rotate(angle, Image.Resampling.BICUBIC)
+    a = np.radians(abs(angle))
+    # a w x h box centred in the turned frame stays inside it at this scale
+    scale = 1 / (np.cos(a) + np.sin(a) * max(img.width / img.height, img.height / img.width))
+    w, h = round(img.width * scale), round(img.height * scale)
+    x, y = (img.width - w) // 2, (img.height - h) // 2
+    return turned.crop((x, y, x + w, y + h))
+
+
 # ----- colour
 
 
@@ -486,6 +508,44 @@ def screen_photo(img: Image.Image, rng: Rng) -> Image.Image:
     return out.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.6, 1.4))))
 
 
+def card(img: Image.Image, rng: Rng) -> Image.Image:
+    """A post shared as a picture: a flat light or dark card, an avatar, a name and a line of
+    text above the frame, which fills 80-92 % of the card's width."""
+    dark = rng.random() < 0.5
+    ground = (21, 32, 43) if dark else (255, 255, 255)
+    ink = (231, 233, 234) if dark else (15, 20, 25)
+    width = 1080
+    pic = _fit(_rgb(img), round(width * float(rng.uniform(0.8, 0.92))))
+    margin = (width - pic.width) // 2
+    top = int(rng.integers(180, 300))
+    canvas = Image.new("RGB", (width, top + pic.height + int(rng.integers(60, 160))), ground)
+    d = ImageDraw.Draw(canvas)
+    d.ellipse((margin, 30, margin + 90, 120), fill=_colour(rng, 60, 230))
+    d.text((margin + 110, 40), str(rng.choice(_CHANNELS)), font=font(34), fill=ink)
+    d.text((margin, 140), _sentence(rng), font=font(36), fill=ink)
+    canvas.paste(pic, (margin, top))
+    return canvas
+
+
+def vertical(img: Image.Image, rng: Rng) -> Image.Image:
+    """A portrait (9:16) re-upload of a landscape video: the frame across the width, a little
+    above or below the middle, over a blurred, darkened, enlarged copy of itself, often with a
+    caption line above."""
+    img = _rgb(img)
+    size = (720, 1280)
+    cover = img.resize((round(img.width * size[1] / img.height), size[1]))
+    left = (cover.width - size[0]) // 2
+    ground = cover.crop((left, 0, left + size[0], size[1])).filter(ImageFilter.GaussianBlur(24))
+    canvas = ImageEnhance.Brightness(ground).enhance(float(rng.uniform(0.45, 0.8)))
+    pic = _fit(img, size[0])
+    y = (size[1] - pic.height) // 2 + int(rng.integers(-120, 121))
+    canvas.paste(pic, (0, y))
+    if rng.random() < 0.7:
+        d = ImageDraw.Draw(canvas)
+        _text_centered(d, size[0] / 2, y - 120, _sentence(rng, (2, 4)), 48, "white", 3)
+    return canvas
+
+
 def typical(img: Image.Image, rng: Rng) -> Image.Image:
     """What a shared screenshot often is: a player window, subtitles, 960 wide, JPEG 75."""
     return _fit(player(subtitles(img, rng), rng), 960)
@@ -524,6 +584,13 @@ EDITS: dict[str, Edit] = {
             crop_offcentre,
         ),
         Edit("flip", "geometry", "horizontal mirror", flip),
+        Edit(
+            "stretch",
+            "geometry",
+            "aspect ratio changed: squeezed to 4:3 or widened by 1/3",
+            stretch,
+        ),
+        Edit("tilt", "geometry", "turned 2-5 degrees, cut to the box it fills", tilt),
         Edit("tone", "colour", "brightness, contrast and gamma changed", tone),
         Edit("tint", "colour", "colour cast (blend towards a colour, or sepia)", tint),
         Edit("grey", "colour", "greyscale", grey),
@@ -534,6 +601,20 @@ EDITS: dict[str, Edit] = {
             "composite",
             "pasted small (30-45 % of the width) into an unrelated image",
             pasted,
+        ),
+        Edit(
+            "card",
+            "composite",
+            "a shared post: light or dark card, name and text above, frame 80-92 % wide",
+            card,
+        ),
+        Edit(
+            "vertical",
+            "composite",
+            "9:16 re-upload: frame across the width over its own blurred copy, caption above",
+            vertical,
+            "JPEG",
+            {"quality": 85},
         ),
         Edit(
             "screen_photo",
