@@ -1,6 +1,6 @@
 """Pictures with a video frame inside them, built at a known place: a frame pasted small into a
-photo-like picture, a portrait phone screenshot of an app playing it, a photo of a monitor
-taken at an angle."""
+photo-like picture, a portrait phone screenshot of an app playing it, a post shared as a
+picture, a photo of a monitor taken at an angle."""
 
 from __future__ import annotations
 
@@ -60,6 +60,22 @@ def phone_screenshot(frame: np.ndarray, *, dark: bool = False) -> tuple[np.ndarr
         d.text((160, cy), f"@viewer_{i}", fill=(128, 128, 128), font_size=32)
         d.text((160, cy + 46), "this scene gets me every time", fill=fg, font_size=38)
     return np.asarray(img), (0, y0, W, y0 + ph)
+
+
+def post_card(frame: np.ndarray, share: float = 0.8) -> tuple[np.ndarray, Box]:
+    """A post shared as a picture: a dark 1080-wide card with an avatar, a name and a line of
+    text above the frame, which fills ``share`` of its width; the picture and the frame's box."""
+    W, top = 1080, 220
+    pw = round(W * share)
+    ph = round(frame.shape[0] * pw / frame.shape[1])
+    img = Image.new("RGB", (W, top + ph + 100), (21, 32, 43))
+    d = ImageDraw.Draw(img)
+    x = (W - pw) // 2
+    d.ellipse((x, 30, x + 90, 120), fill=(200, 80, 120))
+    d.text((x + 110, 40), "@clips", fill=(231, 233, 234), font_size=34)
+    d.text((x, 140), "Watch the best moment again", fill=(231, 233, 234), font_size=36)
+    img.paste(Image.fromarray(frame).resize((pw, ph), Image.Resampling.BICUBIC), (x, top))
+    return np.asarray(img), (x, top, x + pw, top + ph)
 
 
 def screen_photo(

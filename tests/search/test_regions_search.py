@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from composites import paste, phone_screenshot, photo_like, screen_photo
+from composites import paste, phone_screenshot, photo_like, post_card, screen_photo
 from media import frame_at, screenshot
 from PIL import Image
 
@@ -91,6 +91,24 @@ def test_a_screen_photographed_at_an_angle_is_straightened(lib, shared_media):
     assert len(calls) == 2 and calls[1] >= 1
     assert best.similarity > whole.similarity + 0.1, (whole.similarity, best.similarity)
     assert on.found and not off.found
+
+
+def test_boxes_are_searched_whenever_the_answer_is_not_yet_found(lib, shared_media):
+    """A frame on a post's card matches weakly as a whole (about 0.56 here) but above the old
+    gate (0.5), so before only the screen finder looked inside it. By default the boxes are
+    searched whenever the answer is not yet found (``region_below`` = ``min_similarity``),
+    and the frame's own box matches better than the screen found around it."""
+    t, rgb = frame_at(shared_media / CLIP, 3.0)
+    query = _png(post_card(rgb)[0])
+    whole, _ = _search(lib, query, regions=False)
+    assert 0.5 < whole.result[0].similarity < 0.77
+    before, before_calls = _search(lib, query, region_below=0.5)
+    now, calls = _search(lib, query)
+    best = now.result[0]
+    assert best.filename == CLIP and abs(best.at - t) <= 1.0, (best, t)
+    assert calls[1] > before_calls[1]  # the boxes joined the screens in the second batch
+    assert best.similarity > before.result[0].similarity + 0.02
+    assert now.found
 
 
 def test_a_plain_screenshot_costs_one_embedding_and_is_unchanged(lib, shared_media):
