@@ -1,6 +1,7 @@
 """Pictures with a video frame inside them, built at a known place: a frame pasted small into a
 photo-like picture, a portrait phone screenshot of an app playing it, a post shared as a
-picture, a photo of a monitor taken at an angle."""
+picture, a re-upload at another shape over its own blurred copy, a photo of a monitor taken at
+an angle."""
 
 from __future__ import annotations
 
@@ -76,6 +77,30 @@ def post_card(frame: np.ndarray, share: float = 0.8) -> tuple[np.ndarray, Box]:
     d.text((x, 140), "Watch the best moment again", fill=(231, 233, 234), font_size=36)
     img.paste(Image.fromarray(frame).resize((pw, ph), Image.Resampling.BICUBIC), (x, top))
     return np.asarray(img), (x, top, x + pw, top + ph)
+
+
+def over_its_blur(
+    frame: np.ndarray, size: tuple[int, int], shift: int = 0, dim: float = 0.6
+) -> tuple[np.ndarray, Box]:
+    """``frame`` re-uploaded at another shape (``size``, width x height): laid across the full
+    width of a taller picture (across the full height of a wider one), ``shift`` pixels from
+    the middle, over an enlarged, blurred copy of itself darkened to ``dim``; the picture and
+    the frame's box."""
+    from PIL import ImageFilter
+
+    W, H = size
+    img = Image.fromarray(frame)
+    cover = max(W / img.width, H / img.height)
+    big = img.resize((round(img.width * cover), round(img.height * cover)))
+    x, y = (big.width - W) // 2, (big.height - H) // 2
+    ground = big.crop((x, y, x + W, y + H)).filter(ImageFilter.GaussianBlur(24))
+    out = np.asarray(ground, np.float32) * dim
+    fit = min(W / img.width, H / img.height)
+    pw, ph = round(img.width * fit), round(img.height * fit)
+    x0, y0 = (W - pw) // 2, (H - ph) // 2
+    x0, y0 = (x0, y0 + shift) if pw == W else (x0 + shift, y0)
+    out[y0 : y0 + ph, x0 : x0 + pw] = np.asarray(img.resize((pw, ph), Image.Resampling.BICUBIC))
+    return out.astype(np.uint8), (x0, y0, x0 + pw, y0 + ph)
 
 
 def screen_photo(

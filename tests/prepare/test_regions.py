@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from composites import iou, paste, phone_screenshot, photo_like
+from composites import iou, over_its_blur, paste, phone_screenshot, photo_like
 from media import frame_at
 
 from sabi.prepare.regions import propose_regions
@@ -47,6 +47,31 @@ def test_the_player_of_a_phone_screenshot_is_proposed(frames, dark, which):
     picture, box = phone_screenshot(frames[which], dark=dark)
     regions = propose_regions(picture, 6)
     assert _best(regions, box) >= 0.7, (box, [r.box for r in regions])
+
+
+@pytest.mark.parametrize(
+    "size,shift,dim",
+    [
+        ((720, 1280), 90, 0.6),
+        ((720, 1280), -120, 0.85),
+        ((1080, 1080), 0, 0.85),
+        ((1280, 720), 0, 0.75),
+    ],
+    ids=["portrait-below", "portrait-above-faint", "square-faint", "4:3-in-16:9"],
+)
+@pytest.mark.parametrize("which", [0, 1])
+def test_a_frame_over_its_own_blurred_copy_is_proposed(frames, size, shift, dim, which):
+    """A re-upload at another shape: the frame across the whole width (or height), its blurred
+    copy around it. No outline closes the box (two of its sides are the picture's edges), and
+    the seams are faint where the blur is nearly as bright as the frame's edge: the edge boxes
+    alone miss the cartoon frame above the middle of a portrait picture (IoU 0.54)."""
+    frame = frames[which]
+    if size == (1280, 720):  # a 4:3 frame across the height of a 16:9 picture
+        h, w = frame.shape[:2]
+        frame = np.ascontiguousarray(frame[:, (w - h * 4 // 3) // 2 :][:, : h * 4 // 3])
+    picture, box = over_its_blur(frame, size, shift, dim)
+    regions = propose_regions(picture, 6)
+    assert _best(regions, box) >= 0.9, (box, [r.box for r in regions])
 
 
 def test_the_pasted_frame_is_the_first_box(frames):

@@ -4,7 +4,7 @@ or player window, a photo of a monitor).
 
 The whole query is always searched first; these boxes are only tried when that answer is weak,
 and each costs one more embedding, so the proposer aims for a handful of likely boxes rather
-than many. Three cheap signals, all read from a copy about 320 pixels on its long side:
+than many. Four cheap signals, all read from a copy about 320 pixels on its long side:
 
 - **edges**: the border of a pasted picture or a video pane is a straight line of strong
   gradient. Long horizontal and vertical runs of strong gradient are paired into rectangles of
@@ -13,6 +13,12 @@ than many. Three cheap signals, all read from a copy about 320 pixels on its lon
 - **bands**: app chrome, caption bands, a phone's status bar and comment list are separated from
   the video by rows or columns of one colour. Cutting the picture along such rows, then columns,
   then rows again (an XY cut) leaves blocks; those of a video's shape are kept.
+- **seams**: a frame laid across the full width of a taller picture (a 9:16 re-upload over its
+  own blurred copy, an app's player) or the full height of a wider one has two sides where
+  nearly every pixel of a row (column) changes at once, a frame's height (width) apart at
+  16:9 or 4:3; its other two sides are the picture's own edges, which no outline shows. On
+  the benchmark (within 1 s): 9:16 re-uploads 95 -> 100 % on the tuning split and 82.5 ->
+  97.5 % on the third, phone screenshots 90 -> 97.5 % there, no other family changed.
 - **fixed**: a portrait image (a phone screenshot) is tried at 16:9 across its full width near
   the top and in the middle, where apps put the player.
 
@@ -39,6 +45,9 @@ MAX_LINES = 16  # line candidates per direction, best first
 UNIFORM_TOL = 12  # a pixel within this (0-255, any channel) of its row's median is "same colour"
 UNIFORM_SHARE = 0.97  # share of a row's pixels that must be the same colour for a uniform row
 SAME = 0.8  # IoU above which two boxes are the same box
+SEAM_ASPECTS = (16 / 9, 4 / 3)  # shapes of a frame laid across a whole picture (seams)
+SEAM_COVER = 0.75  # share of a seam's pixels that must be edge, on average over its two
+SEAM_SLACK = 2  # work-copy pixels the far seam may be from where the frame's shape puts it
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ def propose_regions(rgb: np.ndarray, max_regions: int = 6) -> list[Region]:
     if max_regions <= 0 or h < 16 or w < 16:
         return []
     work = _work_copy(rgb)
-    scored = _edge_boxes(work) + _band_boxes(work) + _fixed_boxes(h, w)
+    scored = _edge_boxes(work) + _seam_boxes(work) + _band_boxes(work) + _fixed_boxes(h, w)
     scored.sort(key=lambda c: c[1], reverse=True)
     kept: list[tuple[Box, float, str]] = []
     for box, score, source in scored:
@@ -212,6 +221,43 @@ def _largest(diff: np.ndarray) -> np.ndarray:
 def _integral(mask: np.ndarray) -> np.ndarray:
     out = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1))
     out[1:, 1:] = np.cumsum(np.cumsum(mask, axis=0), axis=1)
+    return out
+
+
+# ----- seams
+
+
+def _seam_boxes(img: np.ndarray) -> list[tuple[Box, float, str]]:
+    """Boxes across the picture's full width (then, transposed, its full height) whose two
+    other sides are rows where most pixels change at once: the edge boxes miss them where the
+    seam is faint in places and the box has two sides nobody can see. Scored by how much of
+    the two seams is edge."""
+    h, w = img.shape[:2]
+    out = []
+    for across in (True, False):
+        lines = img if across else img.transpose(1, 0, 2)
+        count, length = lines.shape[:2]
+        jump = np.zeros(count)
+        jump[1:-1] = (_largest(lines[2:] - lines[:-2]) > EDGE_LEVEL).mean(axis=1)
+        for aspect in SEAM_ASPECTS:
+            shaped = round(length / aspect if across else length * aspect)
+            if shaped > count - 6:
+                continue  # the frame would fill the picture, which was searched whole
+            # the work copy's rounding (and a frame not quite 16:9) moves the far seam a little
+            # equal covers: a seam spans two rows of centred differences; take the outer ones
+            pairs = [
+                (float(jump[a] + jump[a + size]) / 2, size, -a)
+                for size in range(shaped - SEAM_SLACK, shaped + SEAM_SLACK + 1)
+                for a in range(1, count - size - 1)
+            ]
+            cover, size, start = max(pairs)
+            start = -start
+            if cover < SEAM_COVER:
+                continue
+            lo, hi = (start + 1) / count, (start + size) / count
+            box = (0.0, lo, 1.0, hi) if across else (lo, 0.0, hi, 1.0)
+            if MIN_AREA <= (hi - lo) <= MAX_AREA:
+                out.append((box, cover, "seams"))
     return out
 
 
