@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import sabi.search.lookalike as lookalike_module
 from sabi.app import Sabi
 from sabi.cli import app
+from sabi.search.cropfit import straightened
 from sabi.search.scenes import Likeness, Scene
 
 WEBM = "big_buck_bunny_0_30.webm"
@@ -265,6 +266,18 @@ def test_a_crop_of_most_of_the_picture_is_named_to_the_frame(sabi, library, when
     crop (0.46, 0.17 and 0.42 s off before)."""
     t, rgb = frame_at(library / WEBM, when)
     answer = sabi.search(_middle(rgb, 18), exact=True).result[0]
+    assert answer.filename == WEBM
+    _same_or_within_a_frame(library / WEBM, answer.at, t)
+
+
+@pytest.mark.parametrize("when", [5.2, 9.7, 13.6])
+def test_a_tilted_screenshot_is_named_to_the_frame(sabi, library, when):
+    """Turned 3.5 degrees and cut to the box it fills: no box of a frame fits it until it is
+    turned back (``refine.turned_back``), and then the frame it came from fits best (0.79,
+    0.29 and 0.71 s off without turning)."""
+    t, rgb = frame_at(library / WEBM, when)
+    query = screenshot(straightened(rgb, 3.5), width=480, quality=60, letterbox=False)
+    answer = sabi.search(query, exact=True).result[0]
     assert answer.filename == WEBM
     _same_or_within_a_frame(library / WEBM, answer.at, t)
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from PIL import Image
 
 from sabi.prepare.thumbs import both_ways, grey_thumbnail, unit_rows
 
@@ -148,6 +149,20 @@ def nearby(span: tuple[float, float], n_coarse: int, n_fine: int, n_out: int) ->
             if lo >= -1e-6 and lo + size <= n_fine + 1e-6:
                 out.append(_resampling(n_fine, round(lo, 3), round(size, 3), n_out))
     return np.stack(out)
+
+
+def straightened(rgb: np.ndarray, angle: float) -> np.ndarray:
+    """``rgb`` turned ``angle`` degrees (counter-clockwise), cut to the largest centred box of
+    its shape that the turned picture fills: a screenshot tilted the other way by as much is
+    then a crop of its frame."""
+    image = Image.fromarray(np.ascontiguousarray(rgb))
+    turned = image.rotate(angle, Image.Resampling.BILINEAR)
+    a = np.radians(abs(angle))
+    aspect = max(image.width / image.height, image.height / image.width)
+    scale = 1.0 / (np.cos(a) + np.sin(a) * aspect)
+    w, h = round(image.width * scale), round(image.height * scale)
+    x, y = (image.width - w) // 2, (image.height - h) // 2
+    return np.asarray(turned.crop((x, y, x + w, y + h)))
 
 
 def plateau_middle(times: np.ndarray, scores: np.ndarray, tie: float) -> int:
