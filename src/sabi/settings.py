@@ -251,7 +251,7 @@ class Settings(BaseSettings):
         "`?exact=1`). Off by default for its cost: a screenshot framed like the video decodes "
         "the 1.5 s around the sample its thumbnail matched and compares pixels (~150 ms on the "
         "demo's query, where a plain search takes ~20 ms); a crop decodes 3 s and fits boxes "
-        "of every frame to it (~0.45 s); a frame inside a window or page is located in it and "
+        "of every frame to it (~0.5 s); a frame inside a window or page is located in it and "
         "every decoded frame fitted there (0.5-1 s); any other query decodes a few seconds "
         "and embeds 25-40 frames (0.4-0.8 s of one CPU core). Off, `at` is the sample "
         "whose thumbnail correlates best with the query (within a quarter second when the "
