@@ -232,7 +232,6 @@ def _seam_boxes(img: np.ndarray) -> list[tuple[Box, float, str]]:
     other sides are rows where most pixels change at once: the edge boxes miss them where the
     seam is faint in places and the box has two sides nobody can see. Scored by how much of
     the two seams is edge."""
-    h, w = img.shape[:2]
     out = []
     for across in (True, False):
         lines = img if across else img.transpose(1, 0, 2)
@@ -243,8 +242,9 @@ def _seam_boxes(img: np.ndarray) -> list[tuple[Box, float, str]]:
             shaped = round(length / aspect if across else length * aspect)
             if shaped > count - 6:
                 continue  # the frame would fill the picture, which was searched whole
-            # the work copy's rounding (and a frame not quite 16:9) moves the far seam a little
-            # equal covers: a seam spans two rows of centred differences; take the outer ones
+            # The far seam may be SEAM_SLACK off the frame's shape (the work copy's rounding, a
+            # frame not quite 16:9). A seam shows in two rows of centred differences: of equal
+            # covers, the outer rows (the larger box) are taken.
             pairs = [
                 (float(jump[a] + jump[a + size]) / 2, size, -a)
                 for size in range(shaped - SEAM_SLACK, shaped + SEAM_SLACK + 1)
