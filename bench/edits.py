@@ -527,6 +527,19 @@ def card(img: Image.Image, rng: Rng) -> Image.Image:
     return canvas
 
 
+def beside(img: Image.Image, rng: Rng) -> Image.Image:
+    """A comparison meme: the frame and an unrelated picture of the same size side by side,
+    the frame left or right, a white or black gap of 10-30 pixels between them."""
+    img = _rgb(img)
+    gap = int(rng.integers(10, 31))
+    colour = (255, 255, 255) if rng.random() < 0.5 else (0, 0, 0)
+    canvas = Image.new("RGB", (2 * img.width + gap, img.height), colour)
+    left = rng.random() < 0.5
+    canvas.paste(img, (0 if left else img.width + gap, 0))
+    canvas.paste(_background(img.size, rng), (img.width + gap if left else 0, 0))
+    return canvas
+
+
 def vertical(img: Image.Image, rng: Rng) -> Image.Image:
     """A portrait (9:16) re-upload of a landscape video: the frame across the width, a little
     above or below the middle, over a blurred, darkened, enlarged copy of itself, often with a
@@ -607,6 +620,12 @@ EDITS: dict[str, Edit] = {
             "composite",
             "a shared post: light or dark card, name and text above, frame 80-92 % wide",
             card,
+        ),
+        Edit(
+            "beside",
+            "composite",
+            "a comparison meme: beside an unrelated picture, a plain gap between",
+            beside,
         ),
         Edit(
             "vertical",
