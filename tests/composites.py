@@ -1,7 +1,7 @@
 """Pictures with a video frame inside them, built at a known place: a frame pasted small into a
 photo-like picture, a portrait phone screenshot of an app playing it, a post shared as a
-picture, a re-upload at another shape over its own blurred copy, a comparison meme, a photo
-of a monitor taken at an angle."""
+picture, a re-upload at another shape over its own blurred copy, a photo of a monitor taken at
+an angle."""
 
 from __future__ import annotations
 
@@ -77,19 +77,6 @@ def post_card(frame: np.ndarray, share: float = 0.8) -> tuple[np.ndarray, Box]:
     d.text((x, 140), "Watch the best moment again", fill=(231, 233, 234), font_size=36)
     img.paste(Image.fromarray(frame).resize((pw, ph), Image.Resampling.BICUBIC), (x, top))
     return np.asarray(img), (x, top, x + pw, top + ph)
-
-
-def beside(
-    frame: np.ndarray, other: np.ndarray, *, left: bool, gap: int, colour: int
-) -> tuple[np.ndarray, Box]:
-    """``frame`` beside ``other`` (the same size), left or right, a ``gap`` of one grey level
-    between them: a comparison meme; the picture and the frame's box."""
-    h, w = frame.shape[:2]
-    out = np.full((h, 2 * w + gap, 3), colour, np.uint8)
-    x, y = (0, w + gap) if left else (w + gap, 0)
-    out[:, x : x + w] = frame
-    out[:, y : y + w] = other
-    return out, (x, 0, x + w, h)
 
 
 def over_its_blur(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from composites import beside, iou, over_its_blur, paste, phone_screenshot, photo_like
+from composites import iou, over_its_blur, paste, phone_screenshot, photo_like
 from media import frame_at
 
 from sabi.prepare.regions import propose_regions
@@ -72,20 +72,6 @@ def test_a_frame_over_its_own_blurred_copy_is_proposed(frames, size, shift, dim,
     picture, box = over_its_blur(frame, size, shift, dim)
     regions = propose_regions(picture, 6)
     assert _best(regions, box) >= 0.9, (box, [r.box for r in regions])
-
-
-@pytest.mark.parametrize("gap,colour", [(20, 255), (12, 0)])
-@pytest.mark.parametrize("left", [True, False])
-@pytest.mark.parametrize("which", [0, 1])
-def test_a_frame_beside_another_picture_is_proposed(frames, which, left, gap, colour):
-    """A comparison meme: the frame and another picture side by side, a plain gap between.
-    The gap cuts the picture into two blocks of a video's shape (bands); ranked below the
-    outlines found inside the textured pictures they were left out (IoU 0.27-0.75 for three
-    of these eight)."""
-    frame = frames[which]
-    other = photo_like(frame.shape[1], frame.shape[0], seed=4)
-    picture, box = beside(frame, other, left=left, gap=gap, colour=colour)
-    assert _best(propose_regions(picture, 6), box) >= 0.85
 
 
 def test_the_pasted_frame_is_the_first_box(frames):

@@ -13,9 +13,10 @@ than many. Four cheap signals, all read from a copy about 320 pixels on its long
 - **bands**: app chrome, caption bands, a phone's status bar and comment list are separated from
   the video by rows or columns of one colour, as are the pictures of a comparison meme. Cutting
   the picture along such rows, then columns, then rows again (an XY cut) leaves blocks; those
-  of a video's shape are kept, ranked with the good outlines (BAND_SCORE 0.8: at 0.75 the
-  outlines found inside two textured pictures side by side crowded them out, 65 % of such
-  memes within 1 s on the tuning split against 95 %; no benchmark family changed).
+  of a video's shape are kept. Ranked with the good outlines (0.8 instead of BAND_SCORE), they
+  found comparison memes better (tuning split 85 -> 95 % within 1 s), but a block can hold a
+  frame's title too, and it then took the place of the frame's exact outline (a page's frame
+  in the tests went 8 frames off with `exact`); keeping the outline there lost captions.
 - **seams**: a frame laid across the full width of a taller picture (a 9:16 re-upload over its
   own blurred copy, an app's player) or the full height of a wider one has two sides where
   nearly every pixel of a row (column) changes at once, a frame's height (width) apart at
@@ -45,7 +46,7 @@ EDGE_LEVEL = 20  # gradient (0-255, over two pixels) that counts as an edge
 MIN_COVER = 0.6  # share of a line's run, or of a box's outline, that must be edge
 BORDER_COVER = 0.6  # the image's own edge as a box side (a player across the full width): no
 # gradient to read there, so it counts as a partly seen outline
-BAND_SCORE = 0.8  # a block cut out by rows/columns of one colour: below a clean outline
+BAND_SCORE = 0.75  # a block cut out by rows/columns of one colour: below a clean outline
 MAX_LINES = 16  # line candidates per direction, best first
 UNIFORM_TOL = 12  # a pixel within this (0-255, any channel) of its row's median is "same colour"
 UNIFORM_SHARE = 0.97  # share of a row's pixels that must be the same colour for a uniform row
