@@ -13,10 +13,10 @@ than many. Four cheap signals, all read from a copy about 320 pixels on its long
 - **bands**: app chrome, caption bands, a phone's status bar and comment list are separated from
   the video by rows or columns of one colour, as are the pictures of a comparison meme. Cutting
   the picture along such rows, then columns, then rows again (an XY cut) leaves blocks; those
-  of a video's shape are kept. Ranked with the good outlines (0.8 instead of BAND_SCORE), they
-  found comparison memes better (tuning split 85 -> 95 % within 1 s), but a block can hold a
-  frame's title too, and it then took the place of the frame's exact outline (a page's frame
-  in the tests went 8 frames off with `exact`); keeping the outline there lost captions.
+  of a video's shape are kept. Scored 0.8 instead of BAND_SCORE, level with the good outlines,
+  they found comparison memes better (tuning split 85 -> 95 % within 1 s), but a block can
+  hold a frame's title too, and it then took the place of the frame's exact outline (a page's
+  frame in the tests went 8 frames off with `exact`); keeping the outline there lost captions.
 - **seams**: a frame laid across the full width of a taller picture (a 9:16 re-upload over its
   own blurred copy, an app's player) or the full height of a wider one has two sides where
   nearly every pixel of a row (column) changes at once, a frame's height (width) apart at
