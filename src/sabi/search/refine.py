@@ -368,10 +368,10 @@ def turned_back(coarse: np.ndarray, fine: np.ndarray, query: np.ndarray) -> np.n
     """The query, or the query turned back by the one of TURNS at which a box of one frame
     (its ``coarse`` and ``fine`` thumbnails) fits it TURN_GAIN better: a tilted screenshot
     (an editor's, a hand-held camera's) is a crop of its frame only once turned back."""
-    best, fit = query, float(crop_fits_finer(coarse[None], fine[None], query)[0]) + TURN_GAIN
+    best, fit = query, box_fit(coarse, fine, query) + TURN_GAIN
     for angle in TURNS:
         turned = straightened(query, angle)
-        turned_fit = float(crop_fits_finer(coarse[None], fine[None], turned)[0])
+        turned_fit = box_fit(coarse, fine, turned)
         if turned_fit > fit:
             best, fit = turned, turned_fit
     return best
@@ -385,9 +385,14 @@ def boxed_better(frame: np.ndarray, query: Sequence[np.ndarray]) -> bool:
     whole = max(
         float(unit_thumbnail(frame, THUMB) @ row) for rgb in query for row in both_ways(rgb, THUMB)
     )
-    coarse = grey_thumbnail(frame, CROP_THUMB)[None]
-    fine = grey_thumbnail(frame, CROP_FINE)[None]
-    return float(crop_fits_finer(coarse, fine, query[0])[0]) > whole + CROP_GAIN
+    coarse, fine = grey_thumbnail(frame, CROP_THUMB), grey_thumbnail(frame, CROP_FINE)
+    return box_fit(coarse, fine, query[0]) > whole + CROP_GAIN
+
+
+def box_fit(coarse: np.ndarray, fine: np.ndarray, query: np.ndarray) -> float:
+    """How well the best box of one frame (its CROP_THUMB and CROP_FINE thumbnails) fits the
+    query: ``cropped``'s box search on a single frame."""
+    return float(crop_fits_finer(coarse[None], fine[None], query)[0])
 
 
 def sharpen(
