@@ -1,6 +1,6 @@
 """Pictures with a video frame inside them, built at a known place: a frame pasted small into a
 photo-like picture, a portrait phone screenshot of an app playing it, a post shared as a
-picture, a re-upload at another shape over its own blurred copy, a photo of a monitor taken at
+picture, a comparison meme, a re-upload at another shape over its own blurred copy, a photo of a monitor taken at
 an angle."""
 
 from __future__ import annotations
@@ -77,6 +77,21 @@ def post_card(frame: np.ndarray, share: float = 0.8) -> tuple[np.ndarray, Box]:
     d.text((x, 140), "Watch the best moment again", fill=(231, 233, 234), font_size=36)
     img.paste(Image.fromarray(frame).resize((pw, ph), Image.Resampling.BICUBIC), (x, top))
     return np.asarray(img), (x, top, x + pw, top + ph)
+
+
+def side_by_side(
+    frame: np.ndarray, other: np.ndarray, gap: int, colour: int, *, left: bool = True
+) -> tuple[np.ndarray, Box]:
+    """A comparison meme: ``frame`` beside ``other`` scaled to its size, a ``gap`` pixels wide
+    band of grey level ``colour`` between them, the frame on the left or the right; the picture
+    and the frame's box."""
+    h, w = frame.shape[:2]
+    beside = np.asarray(Image.fromarray(other).resize((w, h), Image.Resampling.BICUBIC))
+    out = np.full((h, 2 * w + gap, 3), colour, np.uint8)
+    x = 0 if left else w + gap
+    out[:, x : x + w] = frame
+    out[:, w + gap - x : 2 * w + gap - x] = beside
+    return out, (x, 0, x + w, h)
 
 
 def over_its_blur(
