@@ -348,6 +348,13 @@ def crop_offcentre(img: Image.Image, rng: Rng) -> Image.Image:
     )
 
 
+def strip(img: Image.Image, rng: Rng) -> Image.Image:
+    """A 9:16 strip of the frame, its full height, anywhere across it: a re-upload for phones
+    cut to their shape with no fill (a pan-and-scan follows the action, so not always the
+    middle)."""
+    return _crop(img, img.height * 9 / 16 / img.width, 1.0, float(rng.uniform(0, 1)), 0.0)
+
+
 def flip(img: Image.Image, rng: Rng) -> Image.Image:
     return ImageOps.mirror(_rgb(img))
 
@@ -596,6 +603,7 @@ EDITS: dict[str, Edit] = {
             "off-centre crop, ~50-70 % of the area, towards a corner",
             crop_offcentre,
         ),
+        Edit("strip", "crop", "a 9:16 strip of the full height, anywhere across", strip),
         Edit("flip", "geometry", "horizontal mirror", flip),
         Edit(
             "stretch",

@@ -221,7 +221,8 @@ class Settings(BaseSettings):
         True,
         description="When a still image's best match is weak (below region_below), also search "
         "the boxes where a video frame may sit inside it (a picture pasted into a meme, an app's "
-        "player, a browser window). Costs about 10 ms to find the boxes, then one batch "
+        "player, a browser window), and a portrait still padded back to 16:9 (a strip of the "
+        "frame cut for phones). Costs about 10 ms to find the boxes, then one batch "
         "embedding of up to max_regions crops (about 20 ms of one core each with "
         "sscd_distilled) and one store search. When it is not yet found (below "
         "min_similarity), a screen photographed at an angle is looked for too (about 20 ms) and, "
@@ -242,7 +243,8 @@ class Settings(BaseSettings):
         ge=1,
         le=32,
         description="Boxes searched at most per weak still image (regions); each is one more "
-        "frame in the batch embedding.",
+        "frame in the batch embedding. A portrait still's padded copy (a strip cut for "
+        "phones, padded back to 16:9) takes one of them.",
     )
     exact_at: bool = Field(
         False,

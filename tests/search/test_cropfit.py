@@ -14,6 +14,7 @@ from sabi.search.cropfit import (
     boxes,
     crop_fits,
     crop_fits_finer,
+    narrowest_column,
     out_size,
     window_fits,
 )
@@ -94,3 +95,20 @@ def test_finer_boxes_tell_the_frames_of_a_moving_object_apart():
         named["coarse"] += int(np.argmax(crop_fits(coarse, query))) == 4
         named["finer"] += int(np.argmax(crop_fits_finer(coarse, fine, query))) == 4
     assert named["finer"] >= 6 and named["coarse"] <= 3, named
+
+
+def test_a_strip_of_the_full_height_fits_its_own_sample():
+    """A 9:16 strip of a 16:9 frame is a third of its width: boxes from half the width up
+    left it fitting no sample (under 0.7 here, its own frame not always first); the narrow
+    boxes a query of its shape gets find its own frame, in the coarse and the finer pass."""
+    frames, thumbs = shots(8)
+    fine = np.stack([grey_thumbnail(f, (96, 54)) for f in frames])
+    coarse = np.stack([grey_thumbnail(f, (48, 28)) for f in frames])
+    for left in (0, 110, 219):
+        strip = np.ascontiguousarray(frames[3][:, left : left + 101])
+        assert narrowest_column(strip, *SIZE) < 0.35
+        fits = crop_fits(thumbs, strip)
+        assert int(np.argmax(fits)) == 3 and fits[3] > 0.95, fits
+        finer = crop_fits_finer(coarse, fine, strip)
+        assert int(np.argmax(finer)) == 3 and finer[3] > 0.95, finer
+    assert narrowest_column(frames[0], *SIZE) == SMALLEST  # a frame-shaped query: as before

@@ -111,6 +111,28 @@ def test_boxes_are_searched_whenever_the_answer_is_not_yet_found(lib, shared_med
     assert now.found
 
 
+@pytest.mark.parametrize(
+    "clip,t,right", [(CLIP, 1.0, False), ("bikes.mp4", 2.0, True), ("bikes.mp4", 6.0, True)]
+)
+def test_a_strip_cut_for_phones_is_searched_padded_to_a_frames_shape(
+    lib, shared_media, clip, t, right
+):
+    """A 9:16 strip of the frame (a re-upload cut to a phone's shape, no fill) matches its
+    frame weakly as it is (0.39-0.46 here); padded back to 16:9 by mirroring its sides it
+    matches better, searched in the boxes' batch and counted in ``max_regions``, and it is
+    placed in time by the strip's own pixels (narrow boxes of the samples)."""
+    t, rgb = frame_at(shared_media / clip, t)
+    width = round(rgb.shape[0] * 9 / 16)
+    strip = rgb[:, -width:] if right else rgb[:, :width]
+    query = _png(np.ascontiguousarray(strip))
+    on, calls = _search(lib, query, max_regions=2)
+    off, _ = _search(lib, query, regions=False)
+    best = on.result[0]
+    assert best.filename == clip and abs(best.at - t) <= 1.0, (best, t)
+    assert len(calls) == 2 and 1 <= calls[1] <= 2
+    assert best.similarity > off.result[0].similarity + 0.08, (off.result[0], best)
+
+
 def test_a_plain_screenshot_costs_one_embedding_and_is_unchanged(lib, shared_media):
     t, rgb = frame_at(shared_media / CLIP, 2.5)
     query = screenshot(rgb)

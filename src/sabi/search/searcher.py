@@ -18,6 +18,7 @@ from sabi.prepare.query import (
 )
 from sabi.prepare.regions import Region, propose_regions
 from sabi.prepare.screens import Screen, find_screens
+from sabi.prepare.strips import padded_strip
 from sabi.search.lookalike import lookalike_scenes
 from sabi.search.models import SceneResult, SearchResponse, ShowInfo
 from sabi.search.moment import place_scenes
@@ -238,24 +239,34 @@ class Searcher:
         """``match``'s scenes merged with those of the boxes of ``still`` where a video frame
         may sit (sabi.prepare.regions; only when ``boxes``) and of the screens photographed at
         an angle in it, straightened (sabi.prepare.screens): a picture pasted into a meme, an
-        app's player, a photo of a monitor. The boxes are
+        app's player, a photo of a monitor; and, for a portrait still, of the still padded to
+        a frame's shape (sabi.prepare.strips: a strip cut for phones), which takes one of
+        ``max_regions``. The boxes are
         cut from the image as loaded (not the copy scaled for the whole-image search), prepared
         like any query, embedded in one batch and searched in one call; each is grouped on its
         own, since they are other views of one moment, not frames of a clip. A box's scenes
         name it as query image ``1 + i`` (after the whole still); the prepared boxes and
-        their vectors join the match's."""
+        their vectors join the match's (for the padded strip, the strip's own image: its
+        scenes are placed by the strip's pixels)."""
         s = self.settings
-        regions: list[Region | Screen] = [*find_screens(still, min(2, s.max_regions))]
+        strip = padded_strip(still, 2 * s.resolution)
+        room = s.max_regions - (strip is not None)
+        regions: list[Region | Screen] = [*find_screens(still, min(2, room))]
         if boxes:
-            regions += propose_regions(still, s.max_regions - len(regions))
-        if not regions:
+            regions += propose_regions(still, room - len(regions))
+        pictures = [r.crop(still) for r in regions]
+        if strip is not None:
+            pictures.append(strip)
+        if not pictures:
             return match
-        crops = [
-            prepare_query_frames(
-                [QueryFrame(0.0, r.crop(still))], s.resolution, cut, s.black_level
-            )[0].rgb
-            for r in regions
-        ]
+
+        def prepared(picture: np.ndarray) -> np.ndarray:
+            frame = QueryFrame(0.0, picture)
+            return prepare_query_frames([frame], s.resolution, cut, s.black_level)[0].rgb
+
+        crops = [prepared(picture) for picture in pictures]
+        # a strip is embedded padded, but placed by its own pixels (the boxes of a narrow crop)
+        kept = crops if strip is None else [*crops[:-1], match.images[0]]
         views = crops + [rgb[:, ::-1] for rgb in crops] if s.mirror else crops
         vectors = self.embedder.embed(views)
         hits = self.nearest(vectors, scope, indexed)
@@ -268,9 +279,9 @@ class Searcher:
         ]
         return Match(
             merge_scenes([match.scenes, *groups], s.scene_gap, limit),
-            match.images + crops,
+            match.images + kept,
             match.vectors + [vectors[k :: len(crops)] for k in range(len(crops))],
-            [*match.boxes, *regions],
+            [*match.boxes, *regions, *([None] if strip is not None else [])],
             still,
         )
 
