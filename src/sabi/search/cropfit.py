@@ -107,7 +107,7 @@ def narrowest_column(image: np.ndarray, width: int, height: int) -> float:
     may be: SMALLEST, or less for a query much narrower than the picture (a 9:16 strip of a
     16:9 frame is a third of its width, at its full height; ``sabi.prepare.strips``)."""
     shape = (image.shape[1] / image.shape[0]) / (width / height)
-    return min(SMALLEST, round(NARROW_SLACK * shape, 2))
+    return float(min(SMALLEST, round(NARROW_SLACK * shape, 2)))
 
 
 def crop_fits(thumbs: np.ndarray, image: np.ndarray) -> np.ndarray:
