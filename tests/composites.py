@@ -1,7 +1,7 @@
 """Pictures with a video frame inside them, built at a known place: a frame pasted small into a
 photo-like picture, a portrait phone screenshot of an app playing it, a post shared as a
-picture, a comparison meme, a re-upload at another shape over its own blurred copy, a photo of a monitor taken at
-an angle."""
+picture, a comparison meme, a re-upload at another shape over its own blurred copy, a photo of
+a monitor taken at an angle."""
 
 from __future__ import annotations
 
