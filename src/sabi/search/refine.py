@@ -250,7 +250,7 @@ class Refiner:
         frames = self._around(scene.moment, path, step, WIDE_STEPS)
         if not frames:
             return None
-        return scene.moved_to(frames[cropped(frames, query[0])].time)
+        return scene.moved_to(frames[cropped(frames, query[0], scene.moment)].time)
 
     def _in_context(
         self, scene: Scene, context: np.ndarray, path: Path, step: float
@@ -352,15 +352,17 @@ def located(frames: list[SampledFrame], i: int, context: np.ndarray) -> int | No
     return best if sharp is None else sharp
 
 
-def cropped(frames: list[SampledFrame], query: np.ndarray) -> int:
+def cropped(frames: list[SampledFrame], query: np.ndarray, moment: float) -> int:
     """The decoded frame a box of which fits the query best (``sabi.search.cropfit``: on
     CROP_THUMB thumbnails, then on CROP_FINE ones around each frame's best box), the middle of
     those within CROP_TIE of it in time order: a crop of a pan is whole in every frame of it,
-    but the characters only fit in the frame it was cut from."""
+    but the characters only fit in the frame it was cut from. The query is turned back
+    (``turned_back``) on the frame nearest ``moment``, where the scene was placed."""
     coarse = np.stack([grey_thumbnail(f.rgb, CROP_THUMB) for f in frames])
     fine = np.stack([grey_thumbnail(f.rgb, CROP_FINE) for f in frames])
     times = np.array([f.time for f in frames])
-    query = turned_back(coarse[len(frames) // 2], fine[len(frames) // 2], query)
+    k = nearest(frames, moment)
+    query = turned_back(coarse[k], fine[k], query)
     return plateau_middle(times, crop_fits_finer(coarse, fine, query), CROP_TIE)
 
 
