@@ -105,8 +105,8 @@ of a sample fitting it from ``CROP_OVER`` up) still goes the embedding's way.
 
 A screenshot turned a few degrees (an editor's tilt, a hand-held camera's) and cut to the box
 it fills is a crop of its frame only once turned back: before the boxes are fitted, the query
-is turned by each of TURNS and kept turned where a box of the middle decoded frame fits it
-TURN_GAIN better than unturned (``turned_back``). Tilted screenshots within one frame: 60 ->
+is turned by each of TURNS and kept turned where a box of the decoded frame at the scene's
+moment fits it TURN_GAIN better than unturned (``turned_back``). Tilted screenshots within one frame: 60 ->
 75 % on the tuning split, 37.5 -> 52.5 % on the third (within 1 s 82.5 -> 75 % there: three
 frames of an episode's closing fade went farther); crops unchanged on both; TURN_GAIN 0.02
 and 0.03 gave 70 and 65 % on the tuning split. It costs eight more box searches of one frame,
@@ -160,7 +160,7 @@ SLIDE = 4  # pixels a located box may move for another frame (``located``)
 SCALE_STEPS = 3  # ... and register.FINE scale steps it may grow or shrink by
 FRAME_STRIDE = 2  # frames fitted there first; then the ones beside the best
 TURNS = (-5.0, -4.0, -3.0, -2.0, 2.0, 3.0, 4.0, 5.0)  # degrees a crop may be turned back by
-TURN_GAIN = 0.01  # ... where a box of the middle frame fits it that much better turned
+TURN_GAIN = 0.01  # ... where a box of the frame at the moment fits it that much better
 
 
 @dataclass(frozen=True)
