@@ -110,13 +110,22 @@ def narrowest_column(image: np.ndarray, width: int, height: int) -> float:
     return float(min(SMALLEST, round(NARROW_SLACK * shape, 2)))
 
 
+def _query_boxes(
+    image: np.ndarray, width: int, height: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The query's views (``_views``) and the row and column boxes of a ``width`` x ``height``
+    picture they are compared with; the columns from ``narrowest_column``, also returned."""
+    views = _views(image, width, height)
+    narrowest = narrowest_column(image, width, height)
+    rows, cols = boxes(height, views.shape[1]), boxes(width, views.shape[2], narrowest)
+    return views, rows, cols, narrowest
+
+
 def crop_fits(thumbs: np.ndarray, image: np.ndarray) -> np.ndarray:
     """Per sample (``thumbs``: samples x height x width, uint8), the best correlation of any
     of its boxes with ``image`` or its mirror image."""
     _, height, width = thumbs.shape
-    views = _views(image, width, height)
-    narrowest = narrowest_column(image, width, height)
-    rows, cols = boxes(height, views.shape[1]), boxes(width, views.shape[2], narrowest)
+    views, rows, cols, _ = _query_boxes(image, width, height)
     fits: np.ndarray = best_boxes(thumbs.astype(np.float32), views, rows, cols).max(axis=1)
     return fits
 
@@ -128,9 +137,7 @@ def crop_fits_finer(coarse: np.ndarray, fine: np.ndarray, image: np.ndarray) -> 
     Coarse boxes of neighbouring frames of a pan or zoom fit a crop alike; the fine ones tell
     them apart, and searching only around the coarse box keeps that to a few hundred boxes."""
     count, height, width = coarse.shape
-    views = _views(image, width, height)
-    narrowest = narrowest_column(image, width, height)
-    rows, cols = boxes(height, views.shape[1]), boxes(width, views.shape[2], narrowest)
+    views, rows, cols, narrowest = _query_boxes(image, width, height)
     corr = box_correlations(coarse.astype(np.float32), views, rows, cols).max(axis=2)
     fine_height, fine_width = fine.shape[1:]
     fine_views = _views(image, fine_width, fine_height)

@@ -106,8 +106,8 @@ of a sample fitting it from ``CROP_OVER`` up) still goes the embedding's way.
 A screenshot turned a few degrees (an editor's tilt, a hand-held camera's) and cut to the box
 it fills is a crop of its frame only once turned back: before the boxes are fitted, the query
 is turned by each of TURNS and kept turned where a box of the decoded frame at the scene's
-moment fits it TURN_GAIN better than unturned (``turned_back``). Tilted screenshots within one frame: 60 ->
-75 % on the tuning split, 37.5 -> 52.5 % on the third (within 1 s 82.5 -> 75 % there: three
+moment fits it TURN_GAIN better than unturned (``turned_back``). Tilted screenshots within one
+frame: 60 -> 75 % on the tuning split, 37.5 -> 52.5 % on the third (within 1 s 82.5 -> 75 % there: three
 frames of an episode's closing fade went farther); crops unchanged on both; TURN_GAIN 0.02
 and 0.03 gave 70 and 65 % on the tuning split. It costs eight more box searches of one frame,
 60-100 ms, on a query that goes the crop way.
