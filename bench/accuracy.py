@@ -547,6 +547,7 @@ def sweep_configs(quick: bool) -> list[tuple[str, dict[str, Any]]]:
         return [("rate 1", {"rate": 1.0}), ("embed_size 160", {"embed_size": 160})]
     return [
         ("rate 1", {"rate": 1.0}),
+        ("rate 3", {"rate": 3.0}),
         ("rate 4", {"rate": 4.0}),
         ("dedupe off", {"dedupe_distance": 0}),
         ("dedupe 8 bits", {"dedupe_distance": 8}),
@@ -560,7 +561,7 @@ def sweep_configs(quick: bool) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-HARD = ("crop50", "pasted", "phone", "caption", "down160")
+HARD = ("crop50", "crop_offcentre", "strip", "tilt", "player", "screen_photo")
 
 
 def bench_sweeps(paths: BenchPaths, corpus: Corpus, tuning: QuerySet, baseline: Run) -> Path:

@@ -495,6 +495,7 @@ def render_sweeps(data: Data) -> str:
                 num(ix["wall"]),
                 pct(o["top1_episode"], 1),
                 pct(o["top1_time"], 1),
+                pct(o["half_of_right"], 1) if "half_of_right" in o else "–",
                 pct(o["top1_range"], 1),
                 num(o["mrr10"], 3),
                 pct(o["confident"], 1),
@@ -517,6 +518,8 @@ Means are over the edit families (each family weighs the same).
   animation with few held frames; cel anime holds frames more and keeps fewer).
 - **embed ms/frame**: descriptor time per kept frame during indexing (2 cores).
 - **index s**: wall time to index the whole corpus ({minutes:.1f} min of video).
+- **±0.5 s of right**: of the answers naming the right episode, the share whose `at` is
+  within ±0.5 s of the frame's time (no source: the `at` a plain search gives).
 """
     headers = [
         "setting",
@@ -525,6 +528,7 @@ Means are over the edit families (each family weighs the same).
         "index s",
         "top-1 episode",
         "+time ±1 s",
+        "±0.5 s of right",
         "+range",
         "MRR@10",
         "confident",
