@@ -156,9 +156,18 @@ def crop_fits_finer(coarse: np.ndarray, fine: np.ndarray, image: np.ndarray) -> 
 
 
 def nearby(span: tuple[float, float], n_coarse: int, n_fine: int, n_out: int) -> np.ndarray:
-    """Resampling weights (boxes x n_out x n_fine) of the boxes of a finer axis around
-    ``span``, a box of the coarse axis: sizes NEAR_SIZE_STEP apart and positions NEAR_SHIFT
-    apart, with the same centre as it and to either side."""
+    """Resampling weights (boxes x n_out x n_fine) of ``nearby_spans``."""
+    return np.stack(
+        [_resampling(n_fine, lo, size, n_out) for lo, size in nearby_spans(span, n_coarse, n_fine)]
+    )
+
+
+def nearby_spans(
+    span: tuple[float, float], n_coarse: int, n_fine: int
+) -> list[tuple[float, float]]:
+    """The boxes (start, width) of a finer axis around ``span``, a box of the coarse axis:
+    sizes NEAR_SIZE_STEP apart and positions NEAR_SHIFT apart, with the same centre as it and
+    to either side."""
     scale = n_fine / n_coarse
     start, width = span[0] * scale, span[1] * scale
     out = []
@@ -169,8 +178,35 @@ def nearby(span: tuple[float, float], n_coarse: int, n_fine: int, n_out: int) ->
         for move in np.arange(-NEAR_POSITIONS, NEAR_POSITIONS + 1) * NEAR_SHIFT:
             lo = start + move - grow / 2
             if lo >= -1e-6 and lo + size <= n_fine + 1e-6:
-                out.append(_resampling(n_fine, round(lo, 3), round(size, 3), n_out))
-    return np.stack(out)
+                out.append((round(float(lo), 3), round(float(size), 3)))
+    return out
+
+
+def fine_box(
+    coarse: np.ndarray, fine: np.ndarray, image: np.ndarray
+) -> tuple[bool, tuple[float, float, float, float]]:
+    """Where ``crop_fits_finer`` fits ``image`` in one picture (its ``coarse`` and ``fine``
+    thumbnails): whether it fits mirrored, and the box as shares of the picture (top, left,
+    bottom, right), for a search at the picture's own size to start from."""
+    height, width = coarse.shape
+    views, rows, cols, narrowest = _query_boxes(image, width, height)
+    corr = box_correlations(coarse[None].astype(np.float32), views, rows, cols)[0].max(axis=1)
+    row, col = (int(v) for v in np.unravel_index(int(np.argmax(corr)), corr.shape))
+    fine_height, fine_width = fine.shape
+    fine_views = _views(image, fine_width, fine_height)
+    near_rows = nearby_spans(spans(height)[row], height, fine_height)
+    near_cols = nearby_spans(spans(width, narrowest)[col], width, fine_width)
+    row_weights = np.stack([_resampling(fine_height, *r, fine_views.shape[1]) for r in near_rows])
+    col_weights = np.stack([_resampling(fine_width, *c, fine_views.shape[2]) for c in near_cols])
+    corr = box_correlations(fine[None].astype(np.float32), fine_views, row_weights, col_weights)
+    r, view, c = (int(v) for v in np.unravel_index(int(np.argmax(corr[0])), corr[0].shape))
+    (top, tall), (left, wide) = near_rows[r], near_cols[c]
+    return view == 1, (
+        top / fine_height,
+        left / fine_width,
+        (top + tall) / fine_height,
+        (left + wide) / fine_width,
+    )
 
 
 def straightened(rgb: np.ndarray, angle: float) -> np.ndarray:

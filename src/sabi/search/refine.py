@@ -135,8 +135,8 @@ from sabi.prepare.borders import Crop
 from sabi.prepare.decode import SampledFrame, probe_crop
 from sabi.prepare.thumbs import both_ways, grey_thumbnail, unit_thumbnail
 from sabi.prepare.window import window_frames
-from sabi.search.cropfit import crop_fits_finer, plateau_middle, straightened
-from sabi.search.register import fits_near, locate
+from sabi.search.cropfit import crop_fits_finer, fine_box, plateau_middle, straightened
+from sabi.search.register import crop_fits_near, fits_near, locate
 from sabi.search.scenes import Likeness, Scene, near_best
 
 log = logging.getLogger(__name__)
@@ -159,6 +159,10 @@ CROP_GAIN = 0.02  # a box of the frame fitting the query this much better makes 
 SLIDE = 4  # pixels a located box may move for another frame (``located``)
 SCALE_STEPS = 3  # ... and register.FINE scale steps it may grow or shrink by
 FRAME_STRIDE = 2  # frames fitted there first; then the ones beside the best
+CROP_REACH = 6  # frames each side of the boxes' choice that a crop is registered in
+CROP_SLIDE = 3  # ... pixels each way it may move from that frame's box
+CROP_GROW = 2  # ... and pixels of width it may grow or shrink by
+CROP_REG_TIE = 0.0002  # ... fits this close to the best are the same frame (JPEG, slow shots)
 TURNS = (-5.0, -4.0, -3.0, -2.0, 2.0, 3.0, 4.0, 5.0)  # degrees a crop may be turned back by
 TURN_GAIN = 0.01  # ... where a box of the frame at the moment fits it that much better
 
@@ -362,8 +366,29 @@ def cropped(frames: list[SampledFrame], query: np.ndarray, moment: float) -> int
     fine = np.stack([grey_thumbnail(f.rgb, CROP_FINE) for f in frames])
     times = np.array([f.time for f in frames])
     k = nearest(frames, moment)
-    query = turned_back(coarse[k], fine[k], query)
-    return plateau_middle(times, crop_fits_finer(coarse, fine, query), CROP_TIE)
+    turned = turned_back(coarse[k], fine[k], query)
+    k = plateau_middle(times, crop_fits_finer(coarse, fine, turned), CROP_TIE)
+    if turned is not query:  # turned back, its pixels are resampled twice: no finer than boxes
+        return k
+    return registered(frames, k, query, coarse[k], fine[k])
+
+
+def registered(
+    frames: list[SampledFrame], k: int, query: np.ndarray, coarse: np.ndarray, fine: np.ndarray
+) -> int:
+    """The frame within CROP_REACH of ``k`` that the crop fits best at the frames' own size,
+    near the box where it fits frame ``k`` (``cropfit.fine_box``, from ``coarse`` and ``fine``:
+    frame ``k``'s thumbnails), each frame's fit taken between pixels
+    (``register.crop_fits_near``); of the fits within CROP_REG_TIE of the best, the frame
+    nearest ``k``."""
+    mirrored, (top, left, bottom, right) = fine_box(coarse, fine, query)
+    view = np.ascontiguousarray(query[:, ::-1] if mirrored else query)
+    height, width = frames[k].rgb.shape[:2]
+    box = (round(top * height), round(left * width), round(bottom * height), round(right * width))
+    near = range(max(0, k - CROP_REACH), min(len(frames), k + CROP_REACH + 1))
+    fits = crop_fits_near(view, [frames[j].rgb for j in near], box, CROP_SLIDE, CROP_GROW)
+    close = np.flatnonzero(fits >= fits.max() - CROP_REG_TIE)
+    return near[int(min(close, key=lambda i: abs(near[i] - k)))]
 
 
 def turned_back(coarse: np.ndarray, fine: np.ndarray, query: np.ndarray) -> np.ndarray:

@@ -112,6 +112,81 @@ def fits_near(
     return fits, spots
 
 
+def crop_fits_near(
+    query: np.ndarray,
+    frames: Sequence[np.ndarray],
+    box: tuple[int, int, int, int],
+    slide: int,
+    grow: int,
+) -> np.ndarray:
+    """How well ``query`` (a crop) fits each of ``frames`` near ``box``, in the frames' pixels:
+    its grey picture at widths up to ``grow`` pixels either side of the box's, slid up to
+    ``slide`` pixels each way, the best correlation of each frame with its peak interpolated
+    between pixels (``peak``). In a pan the crop lies a fraction of a pixel further in each
+    frame; at whole pixels only, the frames that happen to land on one score higher, by more
+    than one frame of motion changes the picture."""
+    top, left, bottom, right = box
+    aspect = query.shape[0] / query.shape[1]
+    templates = []
+    for width in range(right - left - grow, right - left + grow + 1):
+        t = _unit(_grey(query, width, round(width * aspect)))
+        if t is not None:
+            templates.append(t)
+    fits = np.full(len(frames), -1.0)
+    for k, frame in enumerate(frames):
+        grey = _grey(frame, frame.shape[1], frame.shape[0])
+        y0, x0 = max(0, top - slide), max(0, left - slide)
+        near = grey[y0 : bottom + slide + grow, x0 : right + slide + grow]
+        plain, squared = _integral(near), _integral(near * near)
+        for t in templates:
+            if t.shape[0] <= near.shape[0] and t.shape[1] <= near.shape[1]:
+                fits[k] = max(fits[k], peak(_correlations(near, plain, squared, t, 1)))
+    return fits
+
+
+def peak(corr: np.ndarray) -> float:
+    """The highest value of a correlation map, raised to the top of the parabola through it
+    and its two neighbours along each axis: where the best fit lies between pixels."""
+    y, x = (int(v) for v in np.unravel_index(int(np.argmax(corr)), corr.shape))
+    top = float(corr[y, x])
+    rise = 0.0
+    for before, after in (
+        (corr[y - 1, x], corr[y + 1, x]) if 0 < y < corr.shape[0] - 1 else (None, None),
+        (corr[y, x - 1], corr[y, x + 1]) if 0 < x < corr.shape[1] - 1 else (None, None),
+    ):
+        if before is None or after is None:
+            continue
+        a, c = float(before), float(after)
+        bend = a - 2 * top + c
+        if bend < 0:
+            rise += (a - c) ** 2 / (-8 * bend)
+    return top + rise
+
+
+def _unit(t: np.ndarray) -> np.ndarray | None:
+    """``t`` less its mean, to unit length; None when it is flat."""
+    t = t - t.mean()
+    norm = float(np.linalg.norm(t))
+    return None if norm == 0 else t / norm
+
+
+def _correlations(
+    q: np.ndarray, plain: np.ndarray, squared: np.ndarray, t: np.ndarray, stride: int
+) -> np.ndarray:
+    """The correlation of the unit template ``t`` with every window of ``q`` at every
+    ``stride``-th position (``plain`` and ``squared``: ``q``'s summed-area tables); 0 where
+    the window is flat (a blank page fits nothing)."""
+    th, tw = t.shape
+    windows = np.lib.stride_tricks.sliding_window_view(q, (th, tw))[::stride, ::stride]
+    dot = np.einsum("ijkl,kl->ij", windows, t)
+    sums, squares = _box_sums(plain, th, tw, stride), _box_sums(squared, th, tw, stride)
+    spread = squares - sums * sums / t.size
+    corr: np.ndarray = np.where(
+        spread > FLAT * t.size, dot / np.sqrt(np.maximum(spread, 1e-6)), 0.0
+    )
+    return corr
+
+
 def _shifted(box: tuple[int, int, int, int], dy: int, dx: int) -> tuple[int, int, int, int]:
     return box[0] + dy, box[1] + dx, box[2] + dy, box[3] + dx
 
@@ -132,16 +207,10 @@ def _best_box(
         th = round(tw * aspect)
         if th > qh or tw > qw or min(th, tw) < MIN_SIDE:
             continue
-        t = _grey(frame, tw, th)
-        t -= t.mean()
-        norm = float(np.linalg.norm(t))
-        if norm == 0:
+        t = _unit(_grey(frame, tw, th))
+        if t is None:
             continue
-        windows = np.lib.stride_tricks.sliding_window_view(q, (th, tw))[::stride, ::stride]
-        dot = np.einsum("ijkl,kl->ij", windows, t / norm)
-        sums, squares = _box_sums(plain, th, tw, stride), _box_sums(squared, th, tw, stride)
-        spread = squares - sums * sums / t.size  # a flat window (a blank page) fits nothing
-        corr = np.where(spread > FLAT * t.size, dot / np.sqrt(np.maximum(spread, 1e-6)), 0.0)
+        corr = _correlations(q, plain, squared, t, stride)
         y, x = (int(v) for v in np.unravel_index(int(np.argmax(corr)), corr.shape))
         if corr[y, x] > best:
             best, box = (
