@@ -14,6 +14,7 @@ from sabi.search.cropfit import (
     boxes,
     crop_fits,
     crop_fits_finer,
+    fine_box,
     narrowest_column,
     out_size,
     window_fits,
@@ -112,3 +113,17 @@ def test_a_strip_of_the_full_height_fits_its_own_sample():
         finer = crop_fits_finer(coarse, fine, strip)
         assert int(np.argmax(finer)) == 3 and finer[3] > 0.95, finer
     assert narrowest_column(frames[0], *SIZE) == SMALLEST  # a frame-shaped query: as before
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_the_finer_box_says_where_a_crop_sits(mirrored):
+    """The box the finer pass fits (``fine_box``), as shares of the frame, is where the crop
+    was cut, within a pixel of the 96-wide thumbnail, and says when the crop is mirrored."""
+    frames, _ = shots(4)
+    top, left, bottom, right = 30, 60, 150, 280
+    part = np.ascontiguousarray(frames[2][top:bottom, left:right])
+    query = part[:, ::-1] if mirrored else part
+    coarse, fine = grey_thumbnail(frames[2], (48, 28)), grey_thumbnail(frames[2], (96, 54))
+    flipped, box = fine_box(coarse, fine, np.ascontiguousarray(query))
+    assert flipped == mirrored
+    np.testing.assert_allclose(box, (top / 180, left / 320, bottom / 180, right / 320), atol=1 / 54)

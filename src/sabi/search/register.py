@@ -14,6 +14,11 @@ within a few pixels of it: 30-90 ms of one core for a 320-wide prepared query, u
 a 960-wide one. Only ``exact`` calls it, and only when the query is not framed like the video
 already. ``fits_near`` then fits each of the decoded frames near that box, at its own best
 spot: 3-20 ms a frame (about 17 ms in a box widened from a 320-wide one, at 7 scales).
+
+The other way round, a crop lies inside the frame: ``crop_fits_near`` slides the crop's grey
+picture near the box the thumbnails put it in, in each decoded frame, and reads each frame's
+best fit between pixels (``peak``), so that a pan's fraction of a pixel a frame does not decide
+which frame fits best (``sabi.search.refine.registered``).
 """
 
 from __future__ import annotations
