@@ -137,10 +137,10 @@ def crop_fits_near(
         t = _unit(_grey(query, width, round(width * aspect)))
         if t is not None:
             templates.append(t)
+    y0, x0 = max(0, top - slide), max(0, left - slide)
     fits = np.full(len(frames), -1.0)
     for k, frame in enumerate(frames):
         grey = _grey(frame, frame.shape[1], frame.shape[0])
-        y0, x0 = max(0, top - slide), max(0, left - slide)
         near = grey[y0 : bottom + slide + grow, x0 : right + slide + grow]
         plain, squared = _integral(near), _integral(near * near)
         for t in templates:
@@ -155,17 +155,17 @@ def peak(corr: np.ndarray) -> float:
     y, x = (int(v) for v in np.unravel_index(int(np.argmax(corr)), corr.shape))
     top = float(corr[y, x])
     rise = 0.0
-    for before, after in (
-        (corr[y - 1, x], corr[y + 1, x]) if 0 < y < corr.shape[0] - 1 else (None, None),
-        (corr[y, x - 1], corr[y, x + 1]) if 0 < x < corr.shape[1] - 1 else (None, None),
-    ):
-        if before is None or after is None:
-            continue
-        a, c = float(before), float(after)
-        bend = a - 2 * top + c
-        if bend < 0:
-            rise += (a - c) ** 2 / (-8 * bend)
+    if 0 < y < corr.shape[0] - 1:
+        rise += _rise(float(corr[y - 1, x]), top, float(corr[y + 1, x]))
+    if 0 < x < corr.shape[1] - 1:
+        rise += _rise(float(corr[y, x - 1]), top, float(corr[y, x + 1]))
     return top + rise
+
+
+def _rise(before: float, top: float, after: float) -> float:
+    """How far the parabola through three neighbouring values rises above the middle one."""
+    bend = before - 2 * top + after
+    return (before - after) ** 2 / (-8 * bend) if bend < 0 else 0.0
 
 
 def _unit(t: np.ndarray) -> np.ndarray | None:
