@@ -157,9 +157,12 @@ def crop_fits_finer(coarse: np.ndarray, fine: np.ndarray, image: np.ndarray) -> 
 
 def nearby(span: tuple[float, float], n_coarse: int, n_fine: int, n_out: int) -> np.ndarray:
     """Resampling weights (boxes x n_out x n_fine) of ``nearby_spans``."""
-    return np.stack(
-        [_resampling(n_fine, lo, size, n_out) for lo, size in nearby_spans(span, n_coarse, n_fine)]
-    )
+    return _weights(n_fine, nearby_spans(span, n_coarse, n_fine), n_out)
+
+
+def _weights(n_in: int, boxes: list[tuple[float, float]], n_out: int) -> np.ndarray:
+    """Resampling weights (boxes x n_out x n_in) of ``boxes`` (start, width) of an axis."""
+    return np.stack([_resampling(n_in, lo, size, n_out) for lo, size in boxes])
 
 
 def nearby_spans(
@@ -196,8 +199,8 @@ def fine_box(
     fine_views = _views(image, fine_width, fine_height)
     near_rows = nearby_spans(spans(height)[row], height, fine_height)
     near_cols = nearby_spans(spans(width, narrowest)[col], width, fine_width)
-    row_weights = np.stack([_resampling(fine_height, *r, fine_views.shape[1]) for r in near_rows])
-    col_weights = np.stack([_resampling(fine_width, *c, fine_views.shape[2]) for c in near_cols])
+    row_weights = _weights(fine_height, near_rows, fine_views.shape[1])
+    col_weights = _weights(fine_width, near_cols, fine_views.shape[2])
     corr = box_correlations(fine[None].astype(np.float32), fine_views, row_weights, col_weights)
     r, view, c = (int(v) for v in np.unravel_index(int(np.argmax(corr[0])), corr[0].shape))
     (top, tall), (left, wide) = near_rows[r], near_cols[c]
